@@ -1,0 +1,1 @@
+"""Singer target that loads customers into Upwell."""
