@@ -1,0 +1,217 @@
+"""Talk to the Upwell API: one method per endpoint, retries for transient failures.
+
+The only module that imports ``requests``; its exceptions become ours here, ``from`` the
+original. A request that may have been applied (a timeout, a connection dropped after
+sending) is never re-sent blindly when it writes: ``AmbiguousError`` goes to the caller,
+which reconciles first.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from importlib import metadata
+from typing import TYPE_CHECKING, Any
+
+import requests
+import requests.adapters
+import urllib3.exceptions
+
+from target_upwell import contract, encoding
+from target_upwell.errors import (
+    AmbiguousError,
+    ApiProblem,
+    RetriesExhaustedError,
+    StoppingError,
+    TransientError,
+    classify,
+)
+from target_upwell.retry import RetryPolicy, retry_after_seconds
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+Json = dict[str, Any]
+
+
+@dataclass
+class Tally:
+    """Requests made and retries spent, for one batch; the summary adds them up."""
+
+    requests: int = 0
+    retries: int = 0
+
+
+class RateLimiter:
+    """Spaces requests at least ``1 / per_second`` apart, across every thread."""
+
+    def __init__(self, per_second: float | None, sleep: Callable[[float], None]) -> None:
+        """No limit when ``per_second`` is None."""
+        self._interval = 1.0 / per_second if per_second else 0.0
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._next = 0.0
+
+    def wait(self) -> None:
+        """Block until this request's turn."""
+        if not self._interval:
+            return
+        with self._lock:
+            now = time.monotonic()
+            start = max(now, self._next)
+            self._next = start + self._interval
+        if start > now:
+            self._sleep(start - now)
+
+
+class UpwellClient:
+    """The customers endpoints of the Upwell API over one keep-alive session."""
+
+    def __init__(  # noqa: PLR0913 (keyword-only collaborators, each injectable for tests)
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        timeout: float,
+        policy: RetryPolicy,
+        limiter: RateLimiter | None = None,
+        pool_size: int = 4,
+        session: requests.Session | None = None,
+        stop: threading.Event | None = None,
+    ) -> None:
+        """Build the session; the key goes in a header only, never in a URL or a log.
+
+        Once ``stop`` is set, no new request starts.
+        """
+        self._base = base_url.rstrip("/")
+        self._stop = stop or threading.Event()
+        self._timeout = timeout
+        self._policy = policy
+        self._limiter = limiter or RateLimiter(None, policy.sleep)
+        self._session = session or requests.Session()
+        adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=pool_size)
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
+        self._session.headers.update(
+            {
+                "Authorization": api_key,
+                "Content-Type": "application/json",
+                "User-Agent": f"target-upwell/{_version()}",
+            }
+        )
+
+    def close(self) -> None:
+        """Close pooled connections."""
+        self._session.close()
+
+    def bulk_create(self, inputs: Sequence[Json], tally: Tally) -> list[Json]:
+        """Insert customers in one all-or-nothing request; return the created rows."""
+        body = self._send("POST", contract.BULK_CREATE_PATH, {"inputs": list(inputs)}, tally)
+        returning: list[Json] = body.get("createCustomers", {}).get("returning", [])
+        return returning
+
+    def update_by_source_id(self, update: Json, tally: Tally) -> int:
+        """Apply one PUT-by-source-id body; return how many customers it touched."""
+        body = self._send("PUT", contract.UPDATE_BY_SOURCE_PATH, update, tally)
+        affected: int = body.get("updateCustomer", {}).get("affectedRows", 0)
+        return affected
+
+    def find(self, source_system: str, source_ids: Sequence[str], tally: Tally) -> list[Json]:
+        """Every customer holding one of these keys, paged with a stable order."""
+        found: list[Json] = []
+        ids = sorted(set(source_ids))
+        for start in range(0, len(ids), contract.SEARCH_PAGE_LIMIT):
+            chunk = ids[start : start + contract.SEARCH_PAGE_LIMIT]
+            where = {"sourceSystem": {"_eq": source_system}, "sourceSystemId": {"_in": chunk}}
+            found.extend(self._search(where, tally))
+        return found
+
+    def check_key(self, tally: Tally) -> None:
+        """One read-only call that fails with ``AuthError`` when the key is refused."""
+        self._send("GET", f"{contract.LIST_PATH}?limit=1", None, tally, idempotent=True)
+
+    def _search(self, where: Json, tally: Tally) -> list[Json]:
+        rows: list[Json] = []
+        offset = 0
+        while True:
+            query = {
+                "where": where,
+                "limit": contract.SEARCH_PAGE_LIMIT,
+                "offset": offset,
+                "orderBy": [{"id": "ASC"}],
+            }
+            page = self._send("POST", contract.SEARCH_PATH, query, tally, idempotent=True)
+            customers: list[Json] = page.get("customers", [])
+            rows.extend(customers)
+            if len(customers) < contract.SEARCH_PAGE_LIMIT:
+                return rows
+            offset += len(customers)
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        payload: Json | None,
+        tally: Tally,
+        *,
+        idempotent: bool = False,
+    ) -> Json:
+        """One call with retries; only an idempotent call is retried after an ambiguous failure."""
+        data = None if payload is None else encoding.dumps(payload)
+        waits = self._policy.waits()
+        for attempt in range(self._policy.max_retries + 1):
+            try:
+                return self._attempt(method, path, data, tally)
+            except TransientError as exc:
+                if isinstance(exc, AmbiguousError) and not idempotent:
+                    raise
+                error = exc
+            if attempt == self._policy.max_retries:
+                msg = f"{method} {path} still failing after {attempt} retries: {error}"
+                raise RetriesExhaustedError(msg) from error
+            tally.retries += 1
+            self._policy.sleep(error.retry_after or next(waits))
+        raise AssertionError  # pragma: no cover (the loop always returns or raises)
+
+    def _attempt(self, method: str, path: str, data: bytes | None, tally: Tally) -> Json:
+        self._limiter.wait()
+        if self._stop.is_set():
+            msg = "the run is stopping; no new request is sent"
+            raise StoppingError(msg)
+        tally.requests += 1
+        try:
+            response = self._session.request(
+                method, self._base + path, data=data, timeout=self._timeout
+            )
+        except requests.exceptions.RequestException as exc:
+            raise _translate(exc, f"{method} {path}") from exc
+        if response.ok:
+            body: Json = response.json() if response.content else {}
+            return body
+        try:
+            error_body = response.json()
+        except ValueError:
+            error_body = None
+        wait = retry_after_seconds(response.headers.get("Retry-After"))
+        raise classify(response.status_code, error_body, wait)
+
+
+def _translate(exc: requests.exceptions.RequestException, what: str) -> TransientError:
+    """A failure before the request left is plainly transient; after, it is ambiguous."""
+    problem = ApiProblem(0, type(exc).__name__, f"{what}: no answer ({type(exc).__name__})")
+    if isinstance(exc, requests.exceptions.ConnectTimeout) or _never_connected(exc):
+        return TransientError(problem)
+    return AmbiguousError(problem)
+
+
+def _never_connected(exc: requests.exceptions.RequestException) -> bool:
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, urllib3.exceptions.NewConnectionError)
+
+
+def _version() -> str:
+    try:
+        return metadata.version("target-upwell")
+    except metadata.PackageNotFoundError:
+        return "unknown"

@@ -1,0 +1,67 @@
+"""Every assumption this target makes about the Upwell API, in one place.
+
+Facts tagged [DOCS] come from Upwell's public reference; [ASSUMED] ones are the behaviour
+``shared/upwell-contract.md`` assumes where the docs are silent (Hasura's). When the real
+API turns out different, this is the module to change.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+DEFAULT_BASE_URL: Final = "https://api.upwell.com"  # [DOCS]
+
+# Paths [DOCS]. The bulk body is {"inputs": [...]}; the answer {"createCustomers": {"returning"}}.
+BULK_CREATE_PATH: Final = "/api/rest/bulk-customers"
+SEARCH_PATH: Final = "/api/rest/customers/search"
+UPDATE_BY_SOURCE_PATH: Final = "/api/rest/customers"
+LIST_PATH: Final = "/api/rest/customers"
+
+# Limits. None is documented; these bound what we send [ASSUMED].
+MAX_BATCH_ROWS: Final = 1000
+MAX_BODY_BYTES: Final = 5 * 1024 * 1024
+SEARCH_PAGE_LIMIT: Final = 1000  # search answers at most this many rows a page [ASSUMED]
+MAX_RETRY_AFTER_SECONDS: Final = 120.0
+
+# Status policy [DOCS status table + ASSUMED Hasura behaviour].
+TRANSIENT_STATUSES: Final = frozenset({429, 500, 502, 503, 504})
+AUTH_STATUSES: Final = frozenset({401, 403})
+TOO_LARGE_STATUSES: Final = frozenset({413})
+CONFLICT_STATUSES: Final = frozenset({409})
+# A duplicate (sourceSystem, sourceSystemId) comes back as 400 with this text [DOCS IP].
+UNIQUENESS_PATTERN: Final = r"uniqueness violation|duplicate key"
+# A row-level error names its input as objects[i] in the error path [ASSUMED].
+ROW_PATH_PATTERN: Final = r"objects\[(\d+)\]"
+
+# CustomersInsertInput [DOCS field list; ASSUMED Hasura wrapping].
+SCALAR_FIELDS: Final = (
+    "name",
+    "sourceSystem",
+    "sourceSystemId",
+    "emailAddress",
+    "ccEmailAddresses",
+    "billToCustomerId",
+    "collectorId",
+    "metadata",
+    "deletedAt",
+    "addressesLastUpdatedAt",
+    "contactsLastUpdatedAt",
+)
+ADDRESS_FIELDS: Final = (
+    "type",
+    "streetLine1",
+    "streetLine2",
+    "city",
+    "stateOrProvince",
+    "zipOrPostalCode",
+    "country",
+)
+DEFAULT_ADDRESS_TYPE: Final = "ADDRESS_BOOK"
+RULE_FIELDS: Final = ("dueOption",)
+# Relationships with undocumented fields: passed through, wrapped, only when mapped.
+PASSTHROUGH_ARRAY_RELATIONS: Final = ("contacts", "paymentLineItems", "remittanceLineItems")
+PASSTHROUGH_OBJECT_RELATIONS: Final = ("customerEmailSettings", "customerIntegrationSettings")
+# The update endpoint takes scalar columns only; `name` is NOT NULL, so never cleared.
+NEVER_CLEARED: Final = frozenset({"name", "sourceSystem", "sourceSystemId"})
+# Fields compared with what Upwell holds to decide whether an update is needed.
+COMPARED_FIELDS: Final = tuple(f for f in SCALAR_FIELDS if f != "sourceSystem")

@@ -1,0 +1,151 @@
+"""What can go wrong, modelled by what the caller does next.
+
+The tree::
+
+    UpwellError                 anything this target raises on purpose
+    ├── FatalError              stop the run (exit 1): bad key, bad config, retries exhausted
+    │   ├── AuthError           401 / 403: the key was rejected; never retried
+    │   └── RetriesExhaustedError
+    ├── StoppingError           the run is stopping: leave the batch unsettled
+    ├── TransientError          retry with backoff: 429, 5xx, a connection that never got through
+    │   └── AmbiguousError      the request may have been applied (timeout, drop after sending):
+    │                           reconcile before sending anything again
+    ├── TooLargeError           413: split the request and lower the cap for the rest of the run
+    ├── ConflictError           the key already exists (uniqueness error, 409): update instead
+    └── RejectedError           permanent for the rows sent (400, 404, 422): isolate and dead-letter
+
+Every API error carries the HTTP status and the API's code, message and path, parsed from
+whichever of the two error envelopes arrived (Hasura's runtime form or the documented form).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from target_upwell import contract
+
+_UNIQUENESS = re.compile(contract.UNIQUENESS_PATTERN, re.IGNORECASE)
+_ROW_PATH = re.compile(contract.ROW_PATH_PATTERN)
+
+
+@dataclass(frozen=True)
+class ApiProblem:
+    """The parts of an error response that are safe to log and to dead-letter."""
+
+    status: int
+    code: str = ""
+    message: str = ""
+    path: str = ""
+
+    @property
+    def row(self) -> int | None:
+        """The index of the input the error names (``objects[i]``), if it names one."""
+        match = _ROW_PATH.search(self.path)
+        return int(match.group(1)) if match else None
+
+    def describe(self) -> str:
+        """One line for a log: status, code and message, never a request body."""
+        parts = [f"HTTP {self.status}", self.code, self.message]
+        return " ".join(part for part in parts if part)
+
+
+class UpwellError(Exception):
+    """Base of every error this target raises on purpose."""
+
+
+class FatalError(UpwellError):
+    """Stops the run: nothing later can succeed (bad key, bad config, retries exhausted)."""
+
+
+class ApiError(UpwellError):
+    """An error answered by the API, carrying its parsed problem."""
+
+    def __init__(self, problem: ApiProblem) -> None:
+        """Keep the problem; the message is the one-line description."""
+        super().__init__(problem.describe())
+        self.problem = problem
+
+
+class AuthError(ApiError, FatalError):
+    """401 or 403: the key was rejected. The run stops at once, with no retry."""
+
+
+class TransientError(ApiError):
+    """A failure worth retrying: 429, 5xx, or a connection that failed before sending."""
+
+    def __init__(self, problem: ApiProblem, retry_after: float | None = None) -> None:
+        """Keep the server's requested wait, in seconds, when it sent one."""
+        super().__init__(problem)
+        self.retry_after = retry_after
+
+
+class AmbiguousError(TransientError):
+    """The request may or may not have been applied (a timeout, or a drop after sending)."""
+
+
+class TooLargeError(ApiError):
+    """413: the request was too large; split it and send smaller batches from then on."""
+
+
+class ConflictError(ApiError):
+    """The key already exists (a uniqueness error or 409): update instead of insert."""
+
+
+class RejectedError(ApiError):
+    """A permanent error for the rows sent; the bad rows go to the dead-letter file."""
+
+
+class RetriesExhaustedError(FatalError):
+    """A transient failure outlasted ``max_retries``; the run stops without losing data."""
+
+
+class StoppingError(UpwellError):
+    """The run is stopping (a signal or a fatal error elsewhere); the batch stays unsettled."""
+
+
+def parse_problem(status: int, body: object) -> ApiProblem:
+    """Read either error envelope into one shape.
+
+    Hasura's runtime form is ``{"code", "error": str, "path"}``; the documented form is
+    ``{"error": {"code", "message", "details"}, "status": "error"}``; GraphQL's is
+    ``{"errors": [{"message", "extensions": {"code", "path"}}]}``.
+    """
+    if not isinstance(body, dict):
+        return ApiProblem(status)
+    error: Any = body.get("error")
+    if isinstance(error, dict):
+        return ApiProblem(status, _text(error.get("code")), _text(error.get("message")))
+    if isinstance(error, str):
+        return ApiProblem(status, _text(body.get("code")), error, _text(body.get("path")))
+    errors = body.get("errors")
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        first = errors[0]
+        ext = first.get("extensions")
+        ext = ext if isinstance(ext, dict) else {}
+        code, path = _text(ext.get("code")), _text(ext.get("path"))
+        return ApiProblem(status, code, _text(first.get("message")), path)
+    return ApiProblem(status)
+
+
+def classify(status: int, body: object, retry_after: float | None = None) -> ApiError:
+    """Turn a non-2xx answer into the error its caller can act on.
+
+    A duplicate key is a ``ConflictError`` whatever the load method: under upsert it
+    means "update it instead", under append-only the caller rejects the row.
+    """
+    problem = parse_problem(status, body)
+    if status in contract.AUTH_STATUSES:
+        return AuthError(problem)
+    if status in contract.TRANSIENT_STATUSES:
+        return TransientError(problem, retry_after)
+    if status in contract.TOO_LARGE_STATUSES:
+        return TooLargeError(problem)
+    if status in contract.CONFLICT_STATUSES or _UNIQUENESS.search(problem.message):
+        return ConflictError(problem)
+    return RejectedError(problem)
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
