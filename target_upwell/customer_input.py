@@ -1,0 +1,122 @@
+"""Upwell's CustomersInsertInput: the mapped customer, its wire shapes, and its pre-flight check."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+from target_upwell import contract
+from target_upwell.validation import Problem, SchemaCheck
+
+_SCHEMA: dict[str, Any] = json.loads(
+    resources.files("target_upwell").joinpath("customers_insert_input.schema.json").read_text()
+)
+_CHECK = SchemaCheck(_SCHEMA)
+_DATE_TIME_FIELDS = frozenset({"deletedAt", "addressesLastUpdatedAt", "contactsLastUpdatedAt"})
+
+
+@dataclass(slots=True)
+class Customer:
+    """One record after mapping: what we want Upwell to hold for one key.
+
+    ``scalars`` keeps mapped fields whose value is None: an insert drops them, an
+    update clears them in Upwell. ``addresses`` and ``due_option`` are None when the
+    mapping does not set them at all. A deletion (``deleted``) only sets ``deletedAt``
+    on a customer that exists.
+    """
+
+    source_system: str
+    source_id: str
+    scalars: dict[str, Any] = field(default_factory=dict)
+    addresses: list[dict[str, Any]] | None = None
+    due_option: int | None = None
+    relations: dict[str, Any] = field(default_factory=dict)
+    parent_source_id: str | None = None
+    deleted: bool = False
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """The pair Upwell keeps unique per tenant."""
+        return (self.source_system, self.source_id)
+
+    def insert_input(self) -> dict[str, Any]:
+        """The CustomersInsertInput for a bulk insert, relationships wrapped in ``data``."""
+        payload: dict[str, Any] = {
+            "sourceSystem": self.source_system,
+            "sourceSystemId": self.source_id,
+        }
+        payload.update((k, v) for k, v in self.scalars.items() if v is not None)
+        if self.addresses:
+            payload["addresses"] = {"data": self.addresses}
+        if self.due_option is not None:
+            payload["customerRule"] = {"data": {"dueOption": self.due_option}}
+        for name, value in self.relations.items():
+            payload[name] = {"data": value}
+        return payload
+
+
+def check(payload: dict[str, Any]) -> list[Problem]:
+    """Every reason the payload breaks the shipped CustomersInsertInput schema."""
+    return _CHECK(payload)
+
+
+def update_body(customer: Customer, held: dict[str, Any]) -> dict[str, Any] | None:
+    """The PUT-by-source-id body that makes Upwell hold what was mapped, or None if it does.
+
+    A mapped scalar that is null clears the field, except the ones Upwell needs.
+    """
+    changes = {
+        name: value
+        for name, value in customer.scalars.items()
+        if name in contract.COMPARED_FIELDS
+        and not (value is None and name in contract.NEVER_CLEARED)
+        and not _same(name, value, held.get(name))
+    }
+    held_rule = held.get("customerRule") or {}
+    rule_changed = customer.due_option is not None and customer.due_option != held_rule.get(
+        "dueOption"
+    )
+    if not changes and not rule_changed:
+        return None
+    body: dict[str, Any] = {
+        "sourceSystem": customer.source_system,
+        "sourceSystemId": customer.source_id,
+        "input": changes,
+    }
+    if rule_changed:
+        body["customerRulesInput"] = {"dueOption": customer.due_option}
+    return body
+
+
+def addresses_differ(customer: Customer, held: dict[str, Any]) -> bool:
+    """True when the mapped addresses differ from Upwell's, which an update can't change."""
+    if customer.addresses is None:
+        return False
+    return _address_set(customer.addresses) != _address_set(held.get("addresses") or [])
+
+
+def _address_set(addresses: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    rows = [
+        tuple(
+            a.get(name) or (contract.DEFAULT_ADDRESS_TYPE if name == "type" else None)
+            for name in contract.ADDRESS_FIELDS
+        )
+        for a in addresses
+    ]
+    return sorted(rows, key=repr)
+
+
+def _same(name: str, wanted: object, held: object) -> bool:
+    if name in _DATE_TIME_FIELDS and isinstance(wanted, str) and isinstance(held, str):
+        return _instant(wanted) == _instant(held)
+    return wanted == held
+
+
+def _instant(text: str) -> dt.datetime | str:
+    try:
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return text
