@@ -1,0 +1,114 @@
+"""Run batches through reconcile in a bounded window shared by every sink of the target.
+
+``submit`` returns as soon as the batch has a place, so reading and mapping go on while
+requests are in flight. A batch that holds a key still in flight waits for it, so the
+later record still wins. A failure in any batch stops the window: nothing more is sent,
+and the batch's STATE is never released.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from target_upwell.batching import Batch
+    from target_upwell.checkpoint import Checkpoints
+    from target_upwell.deadletter import DeadLetterWriter
+    from target_upwell.outcomes import Rejection, Summary
+    from target_upwell.reconcile import Reconciler, Report
+
+
+class Loader:
+    """At most ``max_concurrent`` batches in flight, across all streams."""
+
+    def __init__(
+        self,
+        reconciler: Reconciler,
+        checkpoints: Checkpoints,
+        summary: Summary,
+        dead_letter: DeadLetterWriter,
+        max_concurrent: int,
+    ) -> None:
+        """The window's size is ``max_concurrent`` (the setting ``max_concurrent_requests``)."""
+        self._reconciler = reconciler
+        self._checkpoints = checkpoints
+        self._summary = summary
+        self._dead_letter = dead_letter
+        self._max = max_concurrent
+        self._pool = ThreadPoolExecutor(max_workers=max_concurrent, thread_name_prefix="upwell")
+        self._changed = threading.Condition(threading.RLock())
+        self._in_flight: list[Batch] = []
+        self.failure: BaseException | None = None
+
+    def submit(self, batch: Batch) -> None:
+        """Hand a batch on; blocks while the window is full or one of its keys is in flight.
+
+        Raises:
+            BaseException: the failure that stopped an earlier batch.
+        """
+        keys = batch.keys
+        with self._changed:
+            self._changed.wait_for(lambda: self.failure is not None or self._has_room(keys))
+            self._raise_failure()
+            self._in_flight.append(batch)
+        self._summary.add(batch.stream, batches=1)
+        self._pool.submit(self._run, batch)
+
+    def reject(self, rejection: Rejection) -> None:
+        """Dead-letter a record refused before any request (schema, mapping, payload)."""
+        self._dead_letter.write(rejection)
+        self._summary.reject(rejection)
+
+    def drain(self) -> None:
+        """Wait for every batch in flight, then release the STATE they cover.
+
+        Raises:
+            BaseException: the failure that stopped a batch.
+        """
+        with self._changed:
+            self._changed.wait_for(lambda: not self._in_flight)
+        self._checkpoints.release()
+        self._raise_failure()
+
+    def close(self) -> None:
+        """Stop the worker threads once their batches end."""
+        self._pool.shutdown(wait=True)
+
+    def _has_room(self, keys: frozenset[tuple[str, str]]) -> bool:
+        if len(self._in_flight) >= self._max:
+            return False
+        return not any(keys & other.keys for other in self._in_flight)
+
+    def _raise_failure(self) -> None:
+        if self.failure is not None:
+            raise self.failure
+
+    def _run(self, batch: Batch) -> None:
+        try:
+            if self.failure is None:
+                self._record(self._reconciler.load(batch))
+                self._checkpoints.settle(batch.token)
+        except BaseException as exc:  # noqa: BLE001 (handed to the main thread, re-raised there)
+            with self._changed:
+                self.failure = self.failure or exc
+        finally:
+            with self._changed:
+                self._in_flight.remove(batch)
+                self._changed.notify_all()
+        if self.failure is None:
+            self._checkpoints.release()
+
+    def _record(self, report: Report) -> None:
+        for rejection in report.rejections:
+            self._dead_letter.write(rejection)
+            self._summary.reject(rejection)
+        for outcome, n in report.outcomes.items():
+            self._summary.count(report.stream, outcome, n)
+        self._summary.add(
+            report.stream,
+            requests=report.tally.requests,
+            retries=report.tally.retries,
+            addresses_not_updated=report.addresses_not_updated,
+        )

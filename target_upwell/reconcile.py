@@ -1,0 +1,318 @@
+"""Decide what to send for one batch, and recover from every answer without losing a row.
+
+Upwell's bulk insert is one transaction with no upsert and no idempotency key, so one
+duplicate or bad row fails every row of its request. Here:
+
+* upsert finds which keys exist (one search), inserts the new ones (one bulk request)
+  and updates only the customers whose mapped values differ;
+* a row-level refusal is isolated by bisection, or directly when the error names the row;
+* an ambiguous failure (timeout, drop after sending) is resolved by searching the keys
+  before anything is sent again.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from target_upwell import contract
+from target_upwell.batching import Batch, Item, cut, dedupe, halves
+from target_upwell.client import Json, Tally, UpwellClient
+from target_upwell.customer_input import Customer, addresses_differ, update_body
+from target_upwell.errors import (
+    AmbiguousError,
+    ApiError,
+    ConflictError,
+    RejectedError,
+    RetriesExhaustedError,
+    TooLargeError,
+)
+from target_upwell.outcomes import Outcome, Reason, Rejection
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+Key = tuple[str, str]
+
+
+class RowCap:
+    """The most inputs one bulk request may carry; a 413 lowers it for the rest of the run."""
+
+    def __init__(self, rows: int) -> None:
+        """Start at ``rows``."""
+        self._rows = rows
+        self._lock = threading.Lock()
+
+    @property
+    def rows(self) -> int:
+        """The current cap."""
+        return self._rows
+
+    def lower(self, rows: int) -> None:
+        """Never raise it again; never below one."""
+        with self._lock:
+            self._rows = max(1, min(self._rows, rows))
+
+
+@dataclass
+class Report:
+    """How one batch ended: an outcome per record, and the requests it took."""
+
+    stream: str
+    outcomes: Counter[Outcome] = field(default_factory=Counter)
+    rejections: list[Rejection] = field(default_factory=list)
+    addresses_not_updated: int = 0
+    tally: Tally = field(default_factory=Tally)
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """The settings reconcile obeys."""
+
+    upsert: bool
+    max_retries: int
+    max_bytes: int = contract.MAX_BODY_BYTES
+
+
+class Reconciler:
+    """Loads batches through the client; one instance serves every thread."""
+
+    def __init__(self, client: UpwellClient, options: LoadOptions, cap: RowCap) -> None:
+        """``cap`` is shared by the whole run."""
+        self.client = client
+        self.options = options
+        self.cap = cap
+        self._seen: set[Key] = set()  # append-only: keys sent earlier in this run
+        self._seen_lock = threading.Lock()
+
+    def load(self, batch: Batch) -> Report:
+        """Settle every item of the batch: loaded, unchanged, or rejected with its reason."""
+        job = _Job(self, Report(batch.stream))
+        if self.options.upsert:
+            job.upsert(batch.items)
+        else:
+            job.append(batch.items)
+        return job.report
+
+    def first_sighting(self, items: Sequence[Item]) -> tuple[list[Item], list[Item]]:
+        """Append-only: split items into keys new to this run and keys already sent."""
+        with self._seen_lock:
+            fresh = [i for i in items if i.customer.key not in self._seen]
+            self._seen.update(i.customer.key for i in fresh)
+        fresh_ids = {id(i) for i in fresh}
+        return fresh, [i for i in items if id(i) not in fresh_ids]
+
+
+class _Job:
+    """The work of one batch; holds its report so the recursion stays readable."""
+
+    def __init__(self, reconciler: Reconciler, report: Report) -> None:
+        self.client = reconciler.client
+        self.options = reconciler.options
+        self.cap = reconciler.cap
+        self.reconciler = reconciler
+        self.report = report
+
+    # -- the two load methods ---------------------------------------------------------
+
+    def upsert(self, items: Sequence[Item]) -> None:
+        """Later records win; existing keys are updated, new ones inserted."""
+        kept, merged = dedupe(items, keep="last")
+        self.report.outcomes[Outcome.MERGED] += len(merged)
+        held = self.find(kept)
+        new = []
+        for item in kept:
+            existing = held.get(item.customer.key)
+            if item.customer.deleted:
+                self.delete(item, existing)
+            elif existing is None:
+                new.append(item)
+            else:
+                self.update(item, existing, fresh=Outcome.UPDATED)
+        self.insert(new)
+
+    def append(self, items: Sequence[Item]) -> None:
+        """Bulk insert only; the first record for a key wins, later ones are rejected."""
+        kept, duplicates = dedupe(items, keep="first")
+        deletions = [i for i in kept if i.customer.deleted]
+        fresh, repeated = self.reconciler.first_sighting(
+            [i for i in kept if not i.customer.deleted]
+        )
+        for item in (*duplicates, *repeated):
+            self.reject(item, Reason.ALREADY_EXISTS)
+        if deletions:
+            held = self.find(deletions)
+            for item in deletions:
+                self.delete(item, held.get(item.customer.key))
+        self.insert(fresh)
+
+    # -- inserts ----------------------------------------------------------------------
+
+    def insert(self, items: Sequence[Item]) -> None:
+        """Insert new customers in requests cut by the row cap and the byte limit."""
+        for group in cut(items, self.cap.rows, self.options.max_bytes):
+            self.insert_group(group, self.options.max_retries)
+
+    def insert_group(self, group: list[Item], retries_left: int) -> None:
+        """One bulk request, and what each kind of failure means for its rows."""
+        try:
+            self.client.bulk_create([i.payload for i in group], self.report.tally)
+        except AmbiguousError as exc:
+            self.after_ambiguous_insert(group, retries_left, exc)
+        except ConflictError as exc:
+            self.after_conflict(group, exc)
+        except TooLargeError as exc:
+            if len(group) == 1:
+                self.reject(group[0], Reason.TOO_LARGE, exc)
+                return
+            self.cap.lower(len(group) // 2)
+            for half in halves(group):
+                self.insert_group(half, retries_left)
+        except RejectedError as exc:
+            self.isolate(group, exc, Reason.API_REJECTED)
+        else:
+            self.report.outcomes[Outcome.CREATED] += len(group)
+
+    def after_ambiguous_insert(self, group: list[Item], retries_left: int, exc: Exception) -> None:
+        """The insert may have landed: look before sending again."""
+        if retries_left == 0:
+            msg = f"bulk insert still unconfirmed after {self.options.max_retries} retries"
+            raise RetriesExhaustedError(msg) from exc
+        self.report.tally.retries += 1
+        held = self.find(group)
+        missing = [i for i in group if i.customer.key not in held]
+        for item in group:
+            if item.customer.key in held:
+                self.settle_found(item, held[item.customer.key])
+        if missing:
+            self.insert_group(missing, retries_left - 1)
+
+    def settle_found(self, item: Item, held: Json) -> None:
+        """A row found after an ambiguous insert: ours if it holds what we sent."""
+        if update_body(item.customer, held) is None:
+            self.report.outcomes[Outcome.CREATED] += 1
+        elif self.options.upsert:
+            self.update(item, held, fresh=Outcome.UPDATED)
+        else:
+            self.reject(item, Reason.ALREADY_EXISTS)
+
+    def after_conflict(self, group: list[Item], exc: ConflictError) -> None:
+        """Some key exists. Upsert updates those rows (a race); append-only rejects them."""
+        if not self.options.upsert:
+            self.isolate(group, exc, Reason.ALREADY_EXISTS)
+            return
+        held = self.find(group)
+        if not held:
+            self.isolate(group, exc, Reason.API_REJECTED)
+            return
+        for item in group:
+            if item.customer.key in held:
+                self.update(item, held[item.customer.key], fresh=Outcome.UPDATED)
+        self.insert([i for i in group if i.customer.key not in held])
+
+    def isolate(self, group: list[Item], exc: ApiError, reason: Reason) -> None:
+        """Find the refused rows: the one the error names, or by bisection; the rest land."""
+        if len(group) == 1:
+            self.reject(group[0], reason, exc)
+            return
+        row = exc.problem.row
+        if row is not None and row < len(group):
+            self.reject(group[row], reason, exc)
+            rest = group[:row] + group[row + 1 :]
+            self.insert_group(rest, self.options.max_retries)
+            return
+        for half in halves(group):
+            self.insert_group(half, self.options.max_retries)
+
+    # -- updates and deletions --------------------------------------------------------
+
+    def update(self, item: Item, held: Json, *, fresh: Outcome) -> None:
+        """PUT by source id, only when a mapped value differs from what Upwell holds."""
+        if addresses_differ(item.customer, held):
+            self.report.addresses_not_updated += 1
+        body = update_body(item.customer, held)
+        if body is None:
+            self.report.outcomes[Outcome.UNCHANGED] += 1
+            return
+        self.put(item, body, fresh)
+
+    def delete(self, item: Item, held: Json | None) -> None:
+        """Set ``deletedAt`` on a customer that exists; nothing to do for one that doesn't."""
+        if held is None:
+            self.report.outcomes[Outcome.SKIPPED] += 1
+            return
+        if held.get("deletedAt"):
+            self.report.outcomes[Outcome.UNCHANGED] += 1
+            return
+        customer = item.customer
+        body = {
+            "sourceSystem": customer.source_system,
+            "sourceSystemId": customer.source_id,
+            "input": {"deletedAt": customer.scalars.get("deletedAt")},
+        }
+        self.put(item, body, Outcome.DELETED)
+
+    def put(self, item: Item, body: dict[str, Any], outcome: Outcome) -> None:
+        """Send an update; after an ambiguous failure, look again before re-sending."""
+        for _ in range(self.options.max_retries + 1):
+            try:
+                affected = self.client.update_by_source_id(body, self.report.tally)
+            except AmbiguousError:
+                self.report.tally.retries += 1
+                held = self.find([item]).get(item.customer.key)
+                refreshed = None if held is None else _refreshed(item.customer, body, held)
+                if refreshed is None:
+                    self.report.outcomes[outcome] += 1
+                    return
+                body = refreshed
+                continue
+            except (RejectedError, ConflictError) as exc:
+                self.reject(item, Reason.API_REJECTED, exc)
+                return
+            if affected == 0 and outcome is not Outcome.DELETED:
+                self.insert_group([item], self.options.max_retries)
+                return
+            self.report.outcomes[outcome] += 1
+            return
+        msg = f"update still unconfirmed after {self.options.max_retries} retries"
+        raise RetriesExhaustedError(msg)
+
+    # -- helpers ----------------------------------------------------------------------
+
+    def find(self, items: Sequence[Item]) -> dict[Key, Json]:
+        """What Upwell holds for these items' keys, by key (never by position)."""
+        by_system: dict[str, list[str]] = {}
+        for item in items:
+            by_system.setdefault(item.customer.source_system, []).append(item.customer.source_id)
+        held: dict[Key, Json] = {}
+        for system, ids in by_system.items():
+            for row in self.client.find(system, ids, self.report.tally):
+                held[(row.get("sourceSystem", ""), row.get("sourceSystemId", ""))] = row
+        return held
+
+    def reject(self, item: Item, reason: Reason, exc: ApiError | None = None) -> None:
+        """Settle the item as rejected, carrying the API's own words when there are some."""
+        self.report.rejections.append(
+            Rejection(
+                stream=self.report.stream,
+                key=item.customer.source_id,
+                position=item.position,
+                reason=reason,
+                api=None if exc is None else exc.problem,
+                customer=item.customer,
+                record=item.record,
+            )
+        )
+
+
+def _refreshed(customer: Customer, body: dict[str, Any], held: Json) -> dict[str, Any] | None:
+    """The update still needed after an ambiguous one: None when Upwell already holds it."""
+    wanted = body.get("input", {})
+    if all(held.get(name) == value for name, value in wanted.items()):
+        rule = body.get("customerRulesInput")
+        held_rule = held.get("customerRule") or {}
+        if rule is None or held_rule.get("dueOption") == rule.get("dueOption"):
+            return None
+    return update_body(customer, held) or body

@@ -1,0 +1,225 @@
+"""target-upwell: the plugin's declaration, and the hooks that hand work to the run."""
+
+from __future__ import annotations
+
+import sys
+from typing import IO, TYPE_CHECKING, Any
+
+from singer_sdk import Target
+from singer_sdk import typing as th
+from singer_sdk.exceptions import ConfigValidationError
+
+from target_upwell import contract, settings
+from target_upwell.reader import FastReader
+from target_upwell.run import Run, RunStoppedError
+from target_upwell.sinks import CustomersSink
+
+if TYPE_CHECKING:
+    from types import FrameType
+
+    from singer_sdk.plugin_base import _ConfigInput
+
+if sys.version_info >= (3, 12):
+    from typing import override
+else:
+    from typing_extensions import override
+
+
+class TargetUpwell(Target):
+    """Load customers from any Singer tap into Upwell, through its bulk-customers API."""
+
+    name = "target-upwell"
+    package_name = "target-upwell"
+    default_sink_class = CustomersSink
+    message_reader_class = FastReader
+    config_jsonschema = th.PropertiesList(
+        th.Property(
+            "api_key",
+            th.StringType,
+            required=True,
+            secret=True,
+            title="API key",
+            description="Upwell API key (Settings → API Keys). Sent as the raw"
+            " Authorization header; never logged.",
+        ),
+        th.Property(
+            "api_url",
+            th.StringType,
+            default=contract.DEFAULT_BASE_URL,
+            title="API URL",
+            description="Base URL of the Upwell API. Plain http:// only for a loopback host"
+            " (the local sandbox).",
+        ),
+        th.Property(
+            "source_system",
+            th.StringType,
+            title="Source system",
+            description="The sourceSystem written on every customer unless the mapping sets"
+            " it, e.g. NETSUITE. Required unless every mapped stream sets sourceSystem.",
+        ),
+        th.Property(
+            "mapping",
+            th.ObjectType(additional_properties=True),
+            title="Mapping",
+            description="Per stream (or '*'): Upwell field → JMESPath expression on the"
+            " record. Without it every stream is auto-mapped by field names.",
+        ),
+        th.Property(
+            "load_method",
+            th.StringType,
+            default="upsert",
+            allowed_values=["upsert", "append-only"],
+            title="Load method",
+            description="upsert: insert new keys, update changed customers. append-only:"
+            " bulk insert only; an existing key is rejected as already_exists.",
+        ),
+        th.Property(
+            "batch_size_rows",
+            th.IntegerType,
+            default=settings.DEFAULT_BATCH_SIZE_ROWS,
+            title="Batch size (rows)",
+            description=f"Customers per batch; above {contract.MAX_BATCH_ROWS} is lowered to"
+            f" {contract.MAX_BATCH_ROWS}. A request is also cut before its body passes 5 MB.",
+        ),
+        th.Property(
+            "request_timeout",
+            th.NumberType,
+            default=60,
+            title="Request timeout",
+            description="Seconds to wait for a response.",
+        ),
+        th.Property(
+            "max_retries",
+            th.IntegerType,
+            default=8,
+            title="Max retries",
+            description="Retries after the first attempt, for 429, 5xx, timeouts and drops.",
+        ),
+        th.Property(
+            "max_concurrent_requests",
+            th.IntegerType,
+            default=4,
+            title="Max concurrent requests",
+            description="Requests in flight at once, shared by every stream.",
+        ),
+        th.Property(
+            "max_requests_per_second",
+            th.NumberType,
+            title="Max requests per second",
+            description="Optional client-side rate limit; unlimited by default, because"
+            " Upwell publishes no limit.",
+        ),
+        th.Property(
+            "dead_letter_file",
+            th.StringType,
+            default=settings.DEFAULT_DEAD_LETTER_FILE,
+            title="Dead-letter file",
+            description="JSON Lines file that receives every record that can't be loaded,"
+            " with its reason.",
+        ),
+        th.Property(
+            "dead_letter_include_record",
+            th.BooleanType,
+            default=False,
+            title="Dead-letter includes the record",
+            description="Also write the tap's original record to the dead-letter file"
+            " (it may hold personal data).",
+        ),
+        th.Property(
+            "max_rejected_records",
+            th.IntegerType,
+            default=0,
+            title="Max rejected records",
+            description="A run that rejects more records than this exits 3 once all input"
+            " is processed.",
+        ),
+    ).to_dict()
+
+    _run: Run | None = None
+
+    @property
+    def run(self) -> Run:
+        """The run's shared state, built on first use from the validated config."""
+        if self._run is None:
+            self._run = Run(settings.from_config(dict(self.config)), self.logger)
+            self.max_parallelism = 1  # process_batch only queues; the loader overlaps requests
+        return self._run
+
+    @property
+    def _sdk_path(self) -> bool:
+        """Stream maps and flattening need the SDK's own per-record path."""
+        return bool(self.config.get("stream_maps") or self.config.get("flattening_enabled"))
+
+    @override
+    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
+        errors = super()._validate_config(raise_errors=False)
+        if not errors:
+            errors = settings.problems(dict(self._config))
+        if errors and raise_errors:
+            summary = "Config validation failed"
+            raise ConfigValidationError(summary, errors=errors, schema=self.config_jsonschema)
+        return errors
+
+    @override
+    def _process_schema_message(self, message_dict: dict[str, Any]) -> None:
+        with self.run.guard():
+            super()._process_schema_message(message_dict)
+
+    @override
+    def _process_record_message(self, message_dict: dict[str, Any]) -> None:
+        run = self.run
+        run.position += 1
+        with run.guard():
+            if self._sdk_path:
+                super()._process_record_message(message_dict)
+                return
+            self._assert_line_requires(message_dict, requires={"stream", "record"})
+            self._assert_sink_exists(message_dict["stream"])
+            sink = self._sinks_active[message_dict["stream"]]
+            record = message_dict["record"]
+            sink._singer_validate_message(record)  # noqa: SLF001 (the SDK's own key check)
+            if isinstance(sink, CustomersSink):
+                sink.accept(record, run.position)
+            if sink.is_full:
+                self.drain_one(sink)
+            self._handle_max_record_age()
+
+    @override
+    def _process_state_message(self, message_dict: dict[str, Any]) -> None:
+        self._assert_line_requires(message_dict, requires={"value"})
+        self.run.add_state(message_dict["value"])
+
+    @override
+    def _write_state_message(self, state: dict[str, Any]) -> None:
+        """STATE leaves only through the checkpoints, once its records are settled."""
+        self.run.checkpoints.release()
+
+    @override
+    def process_endofpipe(self) -> None:
+        with self.run.guard():
+            super().process_endofpipe()
+        self.run.finish()
+
+    @override
+    def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
+        self.run.stop(signum)
+        sys.exit(128 + signum)
+
+    @override
+    @classmethod
+    def invoke(  # type: ignore[override]
+        cls,
+        *,
+        about: bool = False,
+        about_format: str | None = None,
+        config: _ConfigInput | None = None,
+        file_input: IO[str] | None = None,
+    ) -> None:
+        """Run the target; an expected failure ends as one log line and its exit code."""
+        try:
+            super().invoke(
+                about=about, about_format=about_format, config=config, file_input=file_input
+            )
+        except RunStoppedError as exc:
+            cls.logger.error("%s", exc)  # noqa: TRY400 (expected: one line, no traceback)
+            sys.exit(exc.exit_code)
