@@ -290,7 +290,8 @@ def _addresses(
         values = {n: normalize.text(v) for n, v in row.items()}
         if "country" in values:
             values["country"] = normalize.country(values["country"])
-        if any(v is not None for v in values.values()):
+        # A constant type alone is not an address: an entry needs one real value.
+        if any(v is not None for n, v in values.items() if n != "type"):
             cleaned.append({n: v for n, v in values.items() if v is not None})
     return cleaned
 
