@@ -22,6 +22,11 @@ Getter = Callable[[Mapping[str, Any]], Any]
 
 PARENT_FIELD = "billToSourceSystemId"
 FILTER_KEY = "__filter__"
+WHOLE_RECORD = "@"
+_LEFT_SIDE_ONLY = frozenset(
+    {"subexpression", "index_expression", "projection", "value_projection", "filter_projection"}
+    | {"flatten", "pipe"}
+)
 _RELATIONS = (*contract.PASSTHROUGH_ARRAY_RELATIONS, *contract.PASSTHROUGH_OBJECT_RELATIONS)
 _KNOWN = frozenset(
     {*contract.SCALAR_FIELDS, "addresses", "customerRule", PARENT_FIELD, FILTER_KEY, *_RELATIONS}
@@ -69,6 +74,8 @@ class FieldMap:
 
     def unmapped(self, properties: Sequence[str]) -> list[str]:
         """Source fields no expression reads (``_sdc_*`` metadata aside)."""
+        if WHOLE_RECORD in self.referenced:
+            return []
         return [p for p in properties if p not in self.referenced and not p.startswith("_sdc_")]
 
 
@@ -179,12 +186,20 @@ def _plain_path(node: Mapping[str, Any]) -> list[str] | None:
 
 
 def _fields(node: Mapping[str, Any]) -> set[str]:
-    found = {node["value"]} if node["type"] == "field" else set()
-    if node["type"] == "subexpression":
-        return found | _fields(node["children"][0])
-    for child in node.get("children", []):
-        found |= _fields(child)
-    return found
+    """Top-level source fields an expression reads; ``@`` at the top reads them all.
+
+    Only the left side of a path, projection or pipe is evaluated against the record;
+    the rest reads whatever the left side yields.
+    """
+    kind = node["type"]
+    if kind == "current":
+        return {WHOLE_RECORD}
+    if kind == "field":
+        return {node["value"]}
+    children = node.get("children", [])
+    if kind in _LEFT_SIDE_ONLY:
+        children = children[:1]
+    return set().union(*(_fields(child) for child in children))
 
 
 def auto_entry(properties: Sequence[str], key_properties: Sequence[str]) -> dict[str, Any]:

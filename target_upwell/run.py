@@ -25,7 +25,7 @@ from target_upwell.routing import CONFIG_TEST_STREAM
 
 if TYPE_CHECKING:
     import logging
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
     from target_upwell.mapping import FieldMap
     from target_upwell.settings import Settings
@@ -46,8 +46,16 @@ class RunStoppedError(Exception):
 class Run:
     """The state of one invocation, shared by the target and every sink."""
 
-    def __init__(self, settings: Settings, logger: logging.Logger) -> None:
-        """Wire the client, reconcile, the window, STATE release and the dead-letter file."""
+    def __init__(
+        self,
+        settings: Settings,
+        logger: logging.Logger,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        """Wire the client, reconcile, the window, STATE release and the dead-letter file.
+
+        ``sleep`` spends retry waits; tests inject one that records instead of waiting.
+        """
         self.settings = settings
         self.logger = logger
         self.run_id = uuid.uuid4().hex
@@ -56,6 +64,7 @@ class Run:
         if settings.routes.auto:
             logger.info("No mapping is set: every stream is auto-mapped by its field names.")
         self._stopping = threading.Event()
+        self._wait = sleep or self._stopping.wait
         policy = RetryPolicy(settings.max_retries, sleep=self._sleep)
         self.client = UpwellClient(
             settings.api_url,
@@ -181,7 +190,8 @@ class Run:
 
     def _sleep(self, seconds: float) -> None:
         """Waits end early once the run is stopping; the retry loop then gives up."""
-        if self._stopping.wait(seconds):
+        self._wait(seconds)
+        if self._stopping.is_set():
             msg = "the run is stopping; the retry is abandoned"
             raise StoppingError(msg)
 
