@@ -168,8 +168,9 @@ class _Job:
                 self.reject(group[0], Reason.TOO_LARGE, exc)
                 return
             self.cap.lower(len(group) // 2)
-            for half in halves(group):
-                self.insert_group(half, retries_left)
+            head, rest = group[: self.cap.rows], group[self.cap.rows :]
+            self.insert_group(head, retries_left)
+            self.insert(rest)  # cut at the cap as it stands after the head's attempts
         except RejectedError as exc:
             self.isolate(group, exc, Reason.API_REJECTED)
         else:
