@@ -1,0 +1,302 @@
+"""The store: customers per tenant in SQLite, where every public method is one transaction.
+
+A lock guards the single connection because the server is threaded. Callers must not hold
+it while sleeping: injected latency happens outside, so concurrent requests really overlap.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+import threading
+import uuid
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from .errors import (
+    FOREIGN_KEY_VIOLATION,
+    UNIQUE_VIOLATION,
+    ApiError,
+    constraint_violation,
+    not_null_violation_message,
+)
+from .rows import COLUMNS, chunks, load, marks, to_sql
+from .rules import ADDRESS_FIELDS
+from .schema import connect, connect_read_only
+from .timestamps import now
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator, Mapping, Sequence
+    from pathlib import Path
+
+    from .query import Query
+    from .rules import NewCustomer
+
+# Identifiers in SQL text come from fixed tuples, never from a request; values are bound.
+_CUSTOMER_COLUMNS = ", ".join(f'"{c}"' for c in COLUMNS)
+_INSERT_CUSTOMER = (
+    f"INSERT INTO customers (id, tenant, {_CUSTOMER_COLUMNS}, createdAt, updatedAt) "  # noqa: S608
+    f"VALUES ({marks(range(len(COLUMNS) + 4))})"
+)
+_ADDRESS_COLUMNS = ", ".join(f'"{c}"' for c in ADDRESS_FIELDS)
+_INSERT_ADDRESS = (
+    f"INSERT INTO addresses (id, customer_id, {_ADDRESS_COLUMNS}) "  # noqa: S608
+    f"VALUES ({marks(range(len(ADDRESS_FIELDS) + 2))})"
+)
+_INSERT_RULE = "INSERT INTO customer_rules (id, customer_id, dueOption) VALUES (?, ?, ?)"
+_COUNT = "SELECT COUNT(*) FROM customers WHERE tenant = ?"
+_PAGE = "SELECT id FROM customers WHERE tenant = ? AND ({}) ORDER BY {} LIMIT ? OFFSET ?"
+
+
+@dataclasses.dataclass(frozen=True)
+class Updated:
+    """What an update did.
+
+    Attributes:
+        customers: The matched customers, as the API returns them, after the update.
+        rules_affected: How many ``customer_rules`` rows the rules update matched.
+        rows_written: Customer rows whose columns were set plus rule rows set.
+    """
+
+    customers: list[dict[str, object]]
+    rules_affected: int
+    rows_written: int
+
+
+class Store:
+    """Customers, their addresses and their rules, per tenant."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        """Wrap an open connection.
+
+        Args:
+            db: A connection from `schema.connect` or `schema.connect_read_only`.
+        """
+        self._db = db
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, database: str) -> Store:
+        """Open a database file, or ``:memory:``, creating the schema as needed.
+
+        Args:
+            database: The path, or ``:memory:``.
+
+        Returns:
+            The store.
+        """
+        return cls(connect(database))
+
+    @classmethod
+    def open_read_only(cls, database: Path) -> Store:
+        """Open an existing database file for reading.
+
+        Args:
+            database: The path.
+
+        Returns:
+            The store.
+        """
+        return cls(connect_read_only(database))
+
+    def close(self) -> None:
+        """Close the connection once no request is using it."""
+        with self._lock:
+            self._db.close()
+
+    def insert(self, tenant: str, customers: Sequence[NewCustomer]) -> list[dict[str, object]]:
+        """Insert customers with their addresses and rules, all or nothing.
+
+        Args:
+            tenant: The tenant id.
+            customers: Checked and cast inputs.
+
+        Returns:
+            The new customers in input order, as the API returns them.
+
+        Raises:
+            ApiError: ``constraint-violation`` for a NOT NULL, unique or foreign key error;
+                nothing is stored then.
+        """
+        stamp = now()
+        with self._transaction(write=True) as db:
+            # Hasura inserts a batch in one statement, so only rows stored before it are parents.
+            parents = _existing(db, tenant, (c.columns.get("billToCustomerId") for c in customers))
+            ids = [_insert_one(db, tenant, customer, stamp) for customer in customers]
+            # Postgres checks foreign keys at the end of the statement, after NOT NULL and unique.
+            if any(_parent(c) not in parents for c in customers if _parent(c) is not None):
+                raise constraint_violation(FOREIGN_KEY_VIOLATION)
+            return load(db, ids)
+
+    def get(self, tenant: str, customer_id: str) -> dict[str, object] | None:
+        """One customer of the tenant by id, or None."""
+        with self._transaction() as db:
+            found = load(db, _ids(db, tenant, "id = ?", (customer_id,)))
+            return found[0] if found else None
+
+    def search(self, tenant: str, query: Query) -> list[dict[str, object]]:
+        """One page of the tenant's customers that match the query."""
+        sql = _PAGE.format(query.where, query.order_by)
+        with self._transaction() as db:
+            rows = db.execute(sql, (tenant, *query.params, query.limit, query.offset))
+            return load(db, [row["id"] for row in rows])
+
+    def page(self, tenant: str, query: Query) -> tuple[list[dict[str, object]], int]:
+        """One page of the tenant's customers, and how many the tenant has in all.
+
+        Args:
+            tenant: The tenant id.
+            query: The page (its limit, offset and order; ``where`` is ignored).
+
+        Returns:
+            The page, and the count regardless of limit and offset.
+        """
+        with self._transaction() as db:
+            total = int(db.execute(_COUNT, (tenant,)).fetchone()[0])
+            sql = _PAGE.format("1", query.order_by)
+            rows = db.execute(sql, (tenant, query.limit, query.offset))
+            return load(db, [row["id"] for row in rows]), total
+
+    def count(self, tenant: str) -> int:
+        """How many customers the tenant has."""
+        with self._transaction() as db:
+            return int(db.execute(_COUNT, (tenant,)).fetchone()[0])
+
+    def tenants(self) -> list[str]:
+        """Every tenant that has a customer, sorted."""
+        with self._transaction() as db:
+            rows = db.execute("SELECT DISTINCT tenant FROM customers ORDER BY tenant")
+            return [str(row[0]) for row in rows]
+
+    def update_by_id(
+        self,
+        tenant: str,
+        customer_id: str,
+        columns: dict[str, object],
+        rules: dict[str, int | None] | None,
+    ) -> Updated:
+        """Set columns of one customer, and of its rule when ``rules`` is given."""
+        return self._update(tenant, ("id = ?", (customer_id,)), columns, rules)
+
+    def update_by_source(
+        self,
+        tenant: str,
+        source: tuple[str, str],
+        columns: dict[str, object],
+        rules: dict[str, int | None] | None,
+    ) -> Updated:
+        """Set columns of the customer with this (sourceSystem, sourceSystemId), if any."""
+        return self._update(
+            tenant, ("sourceSystem = ? AND sourceSystemId = ?", source), columns, rules
+        )
+
+    def reset(self) -> None:
+        """Delete every row of every tenant."""
+        with self._transaction(write=True) as db:
+            db.execute("DELETE FROM customer_rules")
+            db.execute("DELETE FROM addresses")
+            db.execute("DELETE FROM customers")
+
+    def _update(
+        self,
+        tenant: str,
+        match: tuple[str, tuple[str, ...]],
+        columns: dict[str, object],
+        rules: dict[str, int | None] | None,
+    ) -> Updated:
+        with self._transaction(write=True) as db:
+            ids = _ids(db, tenant, *match)
+            parent = columns.get("billToCustomerId")
+            if ids and isinstance(parent, str) and parent not in _existing(db, tenant, [parent]):
+                raise constraint_violation(FOREIGN_KEY_VIOLATION)
+            written = _set_columns(db, ids, columns, "customers", "id") if columns else 0
+            rules_affected = 0
+            if rules is not None:
+                rules_affected = _count_rules(db, ids)
+                # Hasura's `update customer_rules where customerId = X` touches existing rows only.
+                written += (
+                    _set_columns(db, ids, rules, "customer_rules", "customer_id") if rules else 0
+                )
+            return Updated(load(db, ids), rules_affected, written)
+
+    @contextmanager
+    def _transaction(self, *, write: bool = False) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                yield self._db
+                self._db.execute("COMMIT")
+            except sqlite3.IntegrityError as exc:
+                self._rollback()
+                raise _translate(exc) from exc
+            except BaseException:
+                self._rollback()
+                raise
+
+    def _rollback(self) -> None:
+        if self._db.in_transaction:
+            self._db.execute("ROLLBACK")
+
+
+def _new_id(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex}"
+
+
+def _parent(customer: NewCustomer) -> str | None:
+    parent = customer.columns.get("billToCustomerId")
+    return parent if isinstance(parent, str) else None
+
+
+def _insert_one(db: sqlite3.Connection, tenant: str, customer: NewCustomer, stamp: str) -> str:
+    customer_id = _new_id("cus")
+    values = [to_sql(column, customer.columns.get(column)) for column in COLUMNS]
+    db.execute(_INSERT_CUSTOMER, (customer_id, tenant, *values, stamp, stamp))
+    for address in customer.addresses:
+        fields = [address.get(field) for field in ADDRESS_FIELDS]
+        db.execute(_INSERT_ADDRESS, (_new_id("adr"), customer_id, *fields))
+    if customer.rule is not None:
+        db.execute(_INSERT_RULE, (_new_id("cr"), customer_id, customer.rule.get("dueOption")))
+    return customer_id
+
+
+def _ids(db: sqlite3.Connection, tenant: str, condition: str, params: tuple[str, ...]) -> list[str]:
+    sql = f"SELECT id FROM customers WHERE tenant = ? AND {condition} ORDER BY id"  # noqa: S608
+    return [row["id"] for row in db.execute(sql, (tenant, *params))]
+
+
+def _existing(db: sqlite3.Connection, tenant: str, ids: Iterable[object]) -> set[str]:
+    wanted = sorted({i for i in ids if isinstance(i, str)})
+    found: set[str] = set()
+    for chunk in chunks(wanted):
+        sql = f"SELECT id FROM customers WHERE tenant = ? AND id IN ({marks(chunk)})"  # noqa: S608
+        found.update(row["id"] for row in db.execute(sql, (tenant, *chunk)))
+    return found
+
+
+def _set_columns(
+    db: sqlite3.Connection, ids: list[str], columns: Mapping[str, object], table: str, key: str
+) -> int:
+    assignments = [f'"{column}" = ?' for column in columns]
+    values = [to_sql(column, value) for column, value in columns.items()]
+    if table == "customers":
+        assignments.append("updatedAt = ?")
+        values.append(now())
+    sql = f"UPDATE {table} SET {', '.join(assignments)} WHERE {key} IN ({marks(ids)})"  # noqa: S608
+    return db.execute(sql, (*values, *ids)).rowcount if ids else 0
+
+
+def _count_rules(db: sqlite3.Connection, ids: list[str]) -> int:
+    sql = f"SELECT COUNT(*) FROM customer_rules WHERE customer_id IN ({marks(ids)})"  # noqa: S608
+    return int(db.execute(sql, ids).fetchone()[0]) if ids else 0
+
+
+def _translate(exc: sqlite3.IntegrityError) -> ApiError:
+    message = str(exc)
+    if message.startswith("UNIQUE constraint failed: customers."):
+        return constraint_violation(UNIQUE_VIOLATION)
+    if message.startswith("NOT NULL constraint failed: "):
+        relation, _, column = message.removeprefix("NOT NULL constraint failed: ").partition(".")
+        return constraint_violation(not_null_violation_message(column, relation))
+    if message.startswith("FOREIGN KEY constraint failed"):
+        return constraint_violation(FOREIGN_KEY_VIOLATION)
+    return constraint_violation(f"sandbox store: {message}")
