@@ -1,0 +1,208 @@
+"""Fault rules: what each kind of fault does, and reading rules from JSON or from a flag."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+
+from .endpoints import BULK_CUSTOMERS, ENDPOINT_NAMES
+
+
+class FaultKind(str, enum.Enum):
+    """What a fault rule does when it fires."""
+
+    LATENCY = "latency"  # sleep `ms` before handling
+    STATUS = "status"  # answer `status` instead of handling; nothing is applied
+    DROP_BEFORE = "drop_before"  # close the connection unanswered; nothing is applied
+    DROP_AFTER = "drop_after"  # apply and commit, then close the connection unanswered
+    MAX_INPUTS = "max_inputs"  # answer 413 when a bulk request has more than `max` inputs
+
+
+STATUSES = frozenset({429, 500, 502, 503, 504})
+RETRY_AFTER_FORMS = ("seconds", "date", "none")
+_KIND_KEYS: dict[FaultKind, frozenset[str]] = {
+    FaultKind.LATENCY: frozenset({"ms"}),
+    FaultKind.STATUS: frozenset({"status", "retry_after", "retry_after_seconds"}),
+    FaultKind.DROP_BEFORE: frozenset(),
+    FaultKind.DROP_AFTER: frozenset(),
+    FaultKind.MAX_INPUTS: frozenset({"max"}),
+}
+_COMMON_KEYS = frozenset({"kind", "every", "rate", "endpoint"})
+_INT_KEYS = frozenset({"every", "ms", "status", "retry_after_seconds", "max"})
+
+
+class FaultRuleError(ValueError):
+    """A fault rule that cannot be understood; the message says what to change."""
+
+
+@dataclasses.dataclass(frozen=True)
+class FaultRule:
+    """One rule of a fault plan; the README lists the kinds with examples.
+
+    Attributes:
+        kind: What the rule does.
+        every: Fire on every Nth matching request (default 1: every one).
+        rate: Or fire when a seeded draw is below this probability.
+        endpoint: Only requests to this endpoint match; None matches every API request.
+        ms: Latency to add, for ``latency``.
+        status: The status to answer, for ``status``.
+        retry_after: ``seconds``, ``date`` or ``none``: the form of ``Retry-After``.
+        retry_after_seconds: The delay that ``Retry-After`` announces.
+        max_inputs: The largest accepted number of inputs, for ``max_inputs``.
+    """
+
+    kind: FaultKind
+    every: int | None = None
+    rate: float | None = None
+    endpoint: str | None = None
+    ms: int = 0
+    status: int = 0
+    retry_after: str = "none"
+    retry_after_seconds: int = 1
+    max_inputs: int = 0
+
+    def to_json(self) -> dict[str, object]:
+        """The rule in the JSON form `parse_rule` reads, with defaults filled in."""
+        rule: dict[str, object] = {"kind": self.kind.value}
+        if self.rate is not None:
+            rule["rate"] = self.rate
+        elif self.kind is not FaultKind.MAX_INPUTS:
+            rule["every"] = self.every or 1
+        if self.endpoint is not None:
+            rule["endpoint"] = self.endpoint
+        if self.kind is FaultKind.LATENCY:
+            rule["ms"] = self.ms
+        elif self.kind is FaultKind.STATUS:
+            rule.update(status=self.status, retry_after=self.retry_after)
+            rule["retry_after_seconds"] = self.retry_after_seconds
+        elif self.kind is FaultKind.MAX_INPUTS:
+            rule["max"] = self.max_inputs
+        return rule
+
+
+def parse_rule(obj: object) -> FaultRule:
+    """Read a rule from its JSON form.
+
+    Args:
+        obj: A decoded JSON object such as ``{"kind": "status", "status": 503, "every": 3}``.
+
+    Returns:
+        The rule.
+
+    Raises:
+        FaultRuleError: The rule is malformed; the message names the key at fault.
+    """
+    if not isinstance(obj, dict):
+        msg = "a fault rule must be a JSON object"
+        raise FaultRuleError(msg)
+    kind = _kind(obj.get("kind"))
+    allowed = _COMMON_KEYS | _KIND_KEYS[kind]
+    for key in sorted(set(obj) - allowed):
+        msg = f"unknown key {key!r} for kind {kind.value!r} (allowed: {', '.join(sorted(allowed))})"
+        raise FaultRuleError(msg)
+    every, rate = _number(obj, "every", 1), obj.get("rate")
+    if rate is not None and (not isinstance(rate, (int, float)) or not 0 <= rate <= 1):
+        msg = f"rate must be a number from 0 to 1, got {rate!r}"
+        raise FaultRuleError(msg)
+    if every is not None and rate is not None:
+        msg = "give either every or rate, not both"
+        raise FaultRuleError(msg)
+    endpoint = obj.get("endpoint")
+    if endpoint is not None and endpoint not in ENDPOINT_NAMES:
+        msg = f"unknown endpoint {endpoint!r} (known: {', '.join(sorted(ENDPOINT_NAMES))})"
+        raise FaultRuleError(msg)
+    rule = FaultRule(kind, every, None if rate is None else float(rate), endpoint)
+    return _with_params(rule, obj)
+
+
+def parse_spec(text: str) -> FaultRule:
+    """Read a rule from the command line's compact ``key=value,...`` form.
+
+    Args:
+        text: For example ``kind=status,status=503,every=7,endpoint=bulk-customers``.
+
+    Returns:
+        The rule.
+
+    Raises:
+        FaultRuleError: The text is malformed; the message says where.
+    """
+    fields: dict[str, object] = {}
+    for part in text.split(","):
+        key, sep, raw = (piece.strip() for piece in part.partition("="))
+        if not sep or not key or key in fields:
+            msg = f"expected distinct key=value pairs separated by commas, got {part!r}"
+            raise FaultRuleError(msg)
+        fields[key] = _spec_value(key, raw)
+    return parse_rule(fields)
+
+
+def _kind(value: object) -> FaultKind:
+    try:
+        return FaultKind(value)
+    except ValueError:
+        kinds = ", ".join(kind.value for kind in FaultKind)
+        msg = f"kind must be one of {kinds}, got {value!r}"
+        raise FaultRuleError(msg) from None
+
+
+def _number(obj: dict[str, object], key: str, minimum: int) -> int | None:
+    value = obj.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        msg = f"{key} must be an integer of at least {minimum}, got {value!r}"
+        raise FaultRuleError(msg)
+    return value
+
+
+def _with_params(rule: FaultRule, obj: dict[str, object]) -> FaultRule:
+    if rule.kind is FaultKind.LATENCY:
+        return dataclasses.replace(rule, ms=_required_number(obj, "ms", 0))
+    if rule.kind is FaultKind.STATUS:
+        status = _required_number(obj, "status", 0)
+        if status not in STATUSES:
+            msg = f"status must be one of {sorted(STATUSES)}, got {status}"
+            raise FaultRuleError(msg)
+        retry_after = obj.get("retry_after", "seconds" if status == 429 else "none")  # noqa: PLR2004
+        if retry_after not in RETRY_AFTER_FORMS:
+            msg = f"retry_after must be one of {', '.join(RETRY_AFTER_FORMS)}, got {retry_after!r}"
+            raise FaultRuleError(msg)
+        seconds = _number(obj, "retry_after_seconds", 0)
+        return dataclasses.replace(
+            rule,
+            status=status,
+            retry_after=str(retry_after),
+            retry_after_seconds=1 if seconds is None else seconds,
+        )
+    if rule.kind is FaultKind.MAX_INPUTS:
+        if rule.every is not None or rule.rate is not None:
+            msg = "max_inputs applies to every bulk request: drop every and rate"
+            raise FaultRuleError(msg)
+        if rule.endpoint not in {None, BULK_CUSTOMERS}:
+            msg = f"max_inputs applies to {BULK_CUSTOMERS} only"
+            raise FaultRuleError(msg)
+        return dataclasses.replace(
+            rule, endpoint=BULK_CUSTOMERS, max_inputs=_required_number(obj, "max", 0)
+        )
+    return rule
+
+
+def _required_number(obj: dict[str, object], key: str, minimum: int) -> int:
+    value = _number(obj, key, minimum)
+    if value is None:
+        msg = f"{key} is required for this kind of fault"
+        raise FaultRuleError(msg)
+    return value
+
+
+def _spec_value(key: str, raw: str) -> object:
+    try:
+        if key in _INT_KEYS:
+            return int(raw)
+        if key == "rate":
+            return float(raw)
+    except ValueError:
+        msg = f"{key} must be a number, got {raw!r}"
+        raise FaultRuleError(msg) from None
+    return raw
