@@ -1,0 +1,69 @@
+"""Helpers for the sandbox's own tests: a tiny API client bound to one tenant, and inputs."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+TIMEOUT = 30  # seconds: a bound for a stuck process or request, never a timing assertion
+
+
+@dataclasses.dataclass(frozen=True)
+class Api:
+    """Calls ``/api/rest/...`` of the sandbox with one key (None sends no Authorization)."""
+
+    url: str
+    key: str | None
+
+    def as_key(self, key: str | None) -> Api:
+        """The same client with another key, or with none."""
+        return dataclasses.replace(self, key=key)
+
+    def call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        """Any request; ``path`` is relative to ``/api/rest/``."""
+        headers = {} if self.key is None else {"Authorization": self.key}
+        headers.update(kwargs.pop("headers", {}))
+        url = f"{self.url}/api/rest/{path}"
+        return requests.request(method, url, headers=headers, timeout=TIMEOUT, **kwargs)
+
+    def post(self, path: str, body: object) -> requests.Response:
+        return self.call("POST", path, json=body)
+
+    def put(self, path: str, body: object) -> requests.Response:
+        return self.call("PUT", path, json=body)
+
+    def get(self, path: str, **params: object) -> requests.Response:
+        return self.call("GET", path, params=params)
+
+    def bulk(self, *inputs: dict[str, Any]) -> list[dict[str, Any]]:
+        """Create customers and return them; fails the test on any error."""
+        response = self.post("bulk-customers", {"inputs": list(inputs)})
+        assert response.status_code == 200, response.text
+        returning: list[dict[str, Any]] = response.json()["createCustomers"]["returning"]
+        return returning
+
+
+def customer(source_id: str, **fields: Any) -> dict[str, Any]:
+    """A valid insert input with key ("ERP", source_id); ``fields`` add or override."""
+    return {
+        "name": f"Customer {source_id}",
+        "sourceSystem": "ERP",
+        "sourceSystemId": source_id,
+        **fields,
+    }
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m target_upwell.sandbox ARGS`` to completion and capture its output."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "target_upwell.sandbox", *args]
+    return subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=TIMEOUT, check=False
+    )
