@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-
 import signal
 import subprocess
 import sys
@@ -17,7 +16,7 @@ if TYPE_CHECKING:
 
     from tests.conftest import SandboxHandle
 
-SECRET_KEY = "sk-live-DO-NOT-LEAK-4242"
+SECRET_KEY = "sk-live-DO-NOT-LEAK-4242"  # noqa: S105 (a fake key, to prove it never shows)
 
 
 def test_a_wrong_key_fails_fast_in_one_clear_line(sandbox: SandboxHandle, tmp_path: Path) -> None:
