@@ -171,7 +171,8 @@ class UpwellClient:
                 msg = f"{method} {path} still failing after {attempt} retries: {error}"
                 raise RetriesExhaustedError(msg) from error
             tally.retries += 1
-            self._policy.sleep(error.retry_after or next(waits))
+            wait = error.retry_after if error.retry_after is not None else next(waits)
+            self._policy.sleep(wait)
         raise AssertionError  # pragma: no cover (the loop always returns or raises)
 
     def _attempt(self, method: str, path: str, data: bytes | None, tally: Tally) -> Json:

@@ -110,13 +110,16 @@ def _address_set(addresses: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
 
 
 def _same(name: str, wanted: object, held: object) -> bool:
-    if name in _DATE_TIME_FIELDS and isinstance(wanted, str) and isinstance(held, str):
+    if name in _DATE_TIME_FIELDS:
         return _instant(wanted) == _instant(held)
     return wanted == held
 
 
-def _instant(text: str) -> dt.datetime | str:
-    try:
-        return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return text
+def _instant(value: object) -> object:
+    """Date-times compare as instants: Upwell may answer ``Z`` as ``+00:00``."""
+    if isinstance(value, str):
+        try:
+            return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    return value

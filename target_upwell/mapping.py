@@ -8,6 +8,7 @@ about ten times slower than a dict lookup).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -197,6 +198,8 @@ def _fields(node: Mapping[str, Any]) -> set[str]:
     if kind == "field":
         return {node["value"]}
     children = node.get("children", [])
+    if kind == "subexpression" and children[0]["type"] == "current":
+        return _fields(children[1])  # `@.x` reads the record's field x
     if kind in _LEFT_SIDE_ONLY:
         children = children[:1]
     return set().union(*(_fields(child) for child in children))
@@ -207,7 +210,7 @@ def auto_entry(properties: Sequence[str], key_properties: Sequence[str]) -> dict
     by_lower: dict[str, str] = {}
     for prop in properties:
         if not prop.startswith("_sdc_"):
-            by_lower.setdefault(prop.lower(), prop)
+            by_lower.setdefault(_synonym_form(prop), prop)
     entry: dict[str, Any] = {}
     for upwell in (*contract.SCALAR_FIELDS, "addresses"):
         if upwell.lower() in by_lower:
@@ -218,8 +221,9 @@ def auto_entry(properties: Sequence[str], key_properties: Sequence[str]) -> dict
         found = next((by_lower[n] for n in names if n in by_lower), None)
         if found and upwell not in entry:
             entry[upwell] = _quoted(found)
-    if "sourceSystemId" not in entry and len(key_properties) == 1:
-        entry["sourceSystemId"] = _quoted(key_properties[0])
+    keys = [k for k in key_properties if not k.startswith("_sdc_")]
+    if "sourceSystemId" not in entry and len(keys) == 1:
+        entry["sourceSystemId"] = _quoted(keys[0])
     address = {
         upwell: _quoted(found)
         for upwell, names in ADDRESS_SYNONYMS.items()
@@ -228,6 +232,11 @@ def auto_entry(properties: Sequence[str], key_properties: Sequence[str]) -> dict
     if address and "addresses" not in entry:
         entry["addresses"] = [address]
     return entry
+
+
+def _synonym_form(name: str) -> str:
+    """``Company Name`` and ``company-name`` match the synonym ``company_name``."""
+    return re.sub(r"[\s\-]+", "_", name.strip()).lower()
 
 
 def _quoted(name: str) -> str:
@@ -246,7 +255,10 @@ def apply(field_map: FieldMap, record: Mapping[str, Any], source_system: str) ->
         return None
     scalars = {n: _evaluate(n, g, record) for n, g in field_map.scalars.items()}
     customer = Customer(
-        source_system=normalize.text(scalars.pop("sourceSystem", None)) or source_system,
+        source_system=_normalized(
+            "sourceSystem", normalize.identifier, scalars.pop("sourceSystem", None)
+        )
+        or source_system,
         source_id=_source_id(scalars.pop("sourceSystemId", None)),
     )
     customer.scalars = _clean_scalars(scalars)
@@ -259,7 +271,7 @@ def apply(field_map: FieldMap, record: Mapping[str, Any], source_system: str) ->
     }
     if field_map.parent is not None:
         parent = _evaluate(PARENT_FIELD, field_map.parent, record)
-        customer.parent_source_id = normalize.identifier(parent)
+        customer.parent_source_id = _normalized(PARENT_FIELD, normalize.identifier, parent)
     return customer
 
 
@@ -272,14 +284,14 @@ def _source_id(value: object) -> str:
 
 def _clean_scalars(scalars: dict[str, Any]) -> dict[str, Any]:
     cleaned = {n: normalize.text(v) for n, v in scalars.items()}
-    if "emailAddress" in cleaned:
-        found = _normalized("emailAddress", normalize.emails, cleaned["emailAddress"])
-        cleaned["emailAddress"] = found[0] if found else None
-        if len(found) > 1:
-            cleaned["ccEmailAddresses"] = [*found[1:], *(cleaned.get("ccEmailAddresses") or [])]
     if "ccEmailAddresses" in cleaned:
         found = _normalized("ccEmailAddresses", normalize.emails, cleaned["ccEmailAddresses"])
         cleaned["ccEmailAddresses"] = found or None
+    if "emailAddress" in cleaned:
+        found = _normalized("emailAddress", normalize.emails, cleaned["emailAddress"])
+        cleaned["emailAddress"] = found[0] if found else None
+        if len(found) > 1:  # one field with several addresses: the rest are copied
+            cleaned["ccEmailAddresses"] = [*found[1:], *(cleaned.get("ccEmailAddresses") or [])]
     return cleaned
 
 

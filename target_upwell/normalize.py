@@ -6,18 +6,26 @@ Each returns None for "no value" (which an insert drops and an update clears) an
 
 from __future__ import annotations
 
+import datetime as dt
 import decimal
 import re
 from typing import Any
 
 _EMAIL_SPLIT = re.compile(r"[;,\s]+")
 _TERMS_DAYS = re.compile(r"(\d+)")
+_NET_DAYS = re.compile(r"net\s*(\d+)", re.IGNORECASE)  # "2% 10 Net 30" is due in 30 days
+_DUE_NOW = frozenset({"due on receipt", "due upon receipt", "cod", "cash on delivery"})
 
 
 def text(value: object) -> Any:  # noqa: ANN401 (whatever came in, cleaned)
-    """Strip strings and turn blank ones into None; other values pass unchanged."""
+    """Strip strings and turn blank ones into None; dates become ISO-8601 text.
+
+    Dates arrive as objects only on the SDK's path, which parses date-time fields.
+    """
     if isinstance(value, str):
         return value.strip() or None
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
     return value
 
 
@@ -25,6 +33,9 @@ def identifier(value: object) -> str | None:
     """A source id as a string: numbers lose a trailing ``.0``, strings are stripped."""
     if value is None:
         return None
+    if isinstance(value, (dict, list)):
+        msg = "must be a string or a number, not an object or a list"
+        raise ValueError(msg)  # noqa: TRY004 (callers turn ValueError into a reject)
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, (int, float, decimal.Decimal)):
@@ -38,16 +49,21 @@ def emails(value: object) -> list[str]:
     """Every address in a field that may hold several, trimmed and lower-cased."""
     if value is None:
         return []
-    parts = value if isinstance(value, list) else _EMAIL_SPLIT.split(str(value))
+    items = value if isinstance(value, list) else [value]
     found = []
-    for part in parts:
-        address = text(part)
-        if address is None:
+    for item in items:
+        if item is None:
             continue
-        if not isinstance(address, str) or "@" not in address:
+        if not isinstance(item, str):
             msg = "is not an email address"
-            raise ValueError(msg)
-        found.append(address.lower())
+            raise ValueError(msg)  # noqa: TRY004 (callers turn ValueError into a reject)
+        for part in _EMAIL_SPLIT.split(item):
+            if not part:
+                continue
+            if "@" not in part:
+                msg = "is not an email address"
+                raise ValueError(msg)
+            found.append(part.lower())
     return found
 
 
@@ -62,17 +78,17 @@ def due_days(value: object) -> int | None:
     cleaned = text(value)
     if cleaned is None:
         return None
-    if isinstance(cleaned, bool):
-        msg = "must be a number of days"
-        raise ValueError(msg)  # noqa: TRY004 (callers turn ValueError into a reject)
-    if isinstance(cleaned, (int, float, decimal.Decimal)):
-        if cleaned != int(cleaned):
-            msg = "must be a whole number of days"
+    if isinstance(cleaned, (int, float, decimal.Decimal)) and not isinstance(cleaned, bool):
+        if cleaned != int(cleaned) or cleaned < 0:
+            msg = "must be a whole, non-negative number of days"
             raise ValueError(msg)
         return int(cleaned)
-    if cleaned.lower() in {"due on receipt", "due upon receipt", "cod"}:
+    if not isinstance(cleaned, str):
+        msg = "must be a number of days or payment-terms text"
+        raise ValueError(msg)  # noqa: TRY004 (callers turn ValueError into a reject)
+    if cleaned.lower() in _DUE_NOW:
         return 0
-    match = _TERMS_DAYS.search(str(cleaned))
+    match = _NET_DAYS.search(cleaned) or _TERMS_DAYS.search(cleaned)
     if match is None:
         msg = "is not payment terms in days"
         raise ValueError(msg)

@@ -40,7 +40,7 @@ def retry_after_seconds(header: str | None, now: dt.datetime | None = None) -> f
     if not header:
         return None
     text = header.strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         return min(float(text), contract.MAX_RETRY_AFTER_SECONDS)
     try:
         when = email.utils.parsedate_to_datetime(text)

@@ -44,6 +44,11 @@ def problems(config: dict[str, Any]) -> list[str]:
     url_problem = _url_problem(str(config.get("api_url") or contract.DEFAULT_BASE_URL))
     if url_problem:
         found.append(url_problem)
+    found.extend(
+        f"{name}: must be at least 1."
+        for name in ("batch_size_rows", "max_concurrent_requests")
+        if name in config and int(config[name]) < 1
+    )
     if config.get("load_method") == "overwrite":
         found.append(
             "load_method: 'overwrite' is not supported: Upwell has no endpoint to delete"
@@ -65,7 +70,7 @@ def problems(config: dict[str, Any]) -> list[str]:
 
 def from_config(config: dict[str, Any]) -> Settings:
     """Typed settings from a config that passed ``problems``."""
-    rows = int(config.get("batch_size_rows") or DEFAULT_BATCH_SIZE_ROWS)
+    rows = int(config.get("batch_size_rows", DEFAULT_BATCH_SIZE_ROWS))
     if rows > contract.MAX_BATCH_ROWS:
         logger.warning(
             "batch_size_rows=%d is above Upwell's bulk limit this target assumes; using %d.",
@@ -80,10 +85,10 @@ def from_config(config: dict[str, Any]) -> Settings:
         source_system=str(config.get("source_system") or ""),
         routes=Routes(config.get("mapping")),
         upsert=config.get("load_method", "upsert") != "append-only",
-        batch_size_rows=max(1, rows),
+        batch_size_rows=rows,
         request_timeout=float(config.get("request_timeout", 60)),
         max_retries=int(config.get("max_retries", 8)),
-        max_concurrent_requests=max(1, int(config.get("max_concurrent_requests", 4))),
+        max_concurrent_requests=int(config.get("max_concurrent_requests", 4)),
         max_requests_per_second=float(per_second) if per_second else None,
         dead_letter_file=Path(config.get("dead_letter_file") or DEFAULT_DEAD_LETTER_FILE),
         dead_letter_include_record=bool(config.get("dead_letter_include_record", False)),

@@ -45,7 +45,8 @@ class SchemaCheck:
         try:
             self._fast(value)
         except (fastjsonschema.JsonSchemaValueException, jsonschema.ValidationError):
-            return [describe(error) for error in self._full.iter_errors(value)]
+            problems = (p for error in self._full.iter_errors(value) for p in describe(error))
+            return list(dict.fromkeys(problems))  # one line per field and rule
         return []
 
 
@@ -75,7 +76,7 @@ _SIMPLE_RULES: dict[str, Callable[[Any], str]] = {
 }
 
 
-def describe(error: jsonschema.ValidationError) -> Problem:
+def describe(error: jsonschema.ValidationError) -> list[Problem]:
     """Describe a jsonschema error by path and rule, using only the schema's side."""
     path = field_path(error.absolute_path)
     kind = str(error.validator)
@@ -85,14 +86,14 @@ def describe(error: jsonschema.ValidationError) -> Problem:
         schema: Any = error.schema
         extra = sorted(set(instance) - set(schema.get("properties", {})))
         names = ", ".join(field_path([*error.absolute_path, name]) for name in extra)
-        return Problem(names, "is not an allowed field")
+        return [Problem(names, "is not an allowed field")]
     if kind == "required":
         missing = [n for n in rule_value if n not in instance]
-        return Problem(field_path([*error.absolute_path, *missing[:1]]), "is required")
+        return [Problem(field_path([*error.absolute_path, n]), "is required") for n in missing]
     if kind == "enum" and path.endswith("country"):
-        return Problem(path, "is not an ISO 3166-1 alpha-2 country code")
+        return [Problem(path, "is not an ISO 3166-1 alpha-2 country code")]
     rule = _SIMPLE_RULES.get(kind)
-    return Problem(path, rule(rule_value) if rule else f"breaks the '{kind}' rule")
+    return [Problem(path, rule(rule_value) if rule else f"breaks the '{kind}' rule")]
 
 
 def field_path(parts: Iterable[str | int]) -> str:

@@ -154,11 +154,6 @@ def test_a_text_field_is_compared_exactly_even_when_it_looks_like_a_date() -> No
     assert body["input"] == {"name": "2024-01-01T00:00:00Z"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_same compares instants only when both sides are strings; a datetime (the SDK "
-    "path parses date-time fields) never equals Upwell's string, so every re-run updates",
-)
 def test_a_datetime_equal_to_the_held_instant_needs_no_update() -> None:
     when = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
     mine = customer(scalars={"name": "Acme", "deletedAt": when})

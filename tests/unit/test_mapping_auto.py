@@ -105,11 +105,6 @@ def test_sdc_metadata_fields_are_never_mapped() -> None:
     assert entry == {"sourceSystemId": quoted("id"), "name": quoted("name")}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="auto_entry maps an `_sdc_` key property to sourceSystemId; compile_mapping then "
-    "refuses the entry it generated, so Routes.for_stream raises MappingConfigError",
-)
 def test_an_sdc_key_property_is_not_guessed_as_the_source_system_id() -> None:
     entry = auto_entry(["_sdc_source_lineno", "name"], ["_sdc_source_lineno"])
 

@@ -88,11 +88,6 @@ def test_due_days_reads_payment_terms(value: object, days: int | None) -> None:
     assert normalize.due_days(value) == days
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="due_days takes the first number in the text, so QuickBooks' early-payment "
-    "terms '2% 10 Net 30' become 2 days instead of 30",
-)
 def test_due_days_of_discount_terms_is_the_net_days() -> None:
     assert normalize.due_days("2% 10 Net 30") == 30
 
@@ -100,8 +95,9 @@ def test_due_days_of_discount_terms_is_the_net_days() -> None:
 @pytest.mark.parametrize(
     ("value", "rule"),
     [
-        (True, "must be a number of days"),
-        (7.5, "must be a whole number of days"),
+        (True, "must be a number of days or payment-terms text"),
+        (7.5, "must be a whole, non-negative number of days"),
+        (-5, "must be a whole, non-negative number of days"),
         ("End of month", "is not payment terms in days"),
     ],
 )

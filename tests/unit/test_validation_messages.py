@@ -97,11 +97,6 @@ def test_no_problem_quotes_a_value(payload: dict[str, Any], problems: list[Probl
         assert not [text for text in texts if leaky in text]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="describe() names the first name of the schema's `required` list for each "
-    "`required` error, so a payload missing name and sourceSystemId reports name twice",
-)
 def test_a_payload_missing_both_name_and_id_names_both() -> None:
     assert {problem.path for problem in check(without("name", "sourceSystemId"))} == {
         "name",
