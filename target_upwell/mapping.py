@@ -23,6 +23,7 @@ Getter = Callable[[Mapping[str, Any]], Any]
 
 PARENT_FIELD = "billToSourceSystemId"
 FILTER_KEY = "__filter__"
+TERMS_KEY = "__terms__"  # payment-terms text; dueOption when it reads as days
 WHOLE_RECORD = "@"
 _LEFT_SIDE_ONLY = frozenset(
     {"subexpression", "index_expression", "projection", "value_projection", "filter_projection"}
@@ -30,7 +31,15 @@ _LEFT_SIDE_ONLY = frozenset(
 )
 _RELATIONS = (*contract.PASSTHROUGH_ARRAY_RELATIONS, *contract.PASSTHROUGH_OBJECT_RELATIONS)
 _KNOWN = frozenset(
-    {*contract.SCALAR_FIELDS, "addresses", "customerRule", PARENT_FIELD, FILTER_KEY, *_RELATIONS}
+    {
+        *contract.SCALAR_FIELDS,
+        "addresses",
+        "customerRule",
+        PARENT_FIELD,
+        FILTER_KEY,
+        TERMS_KEY,
+        *_RELATIONS,
+    }
 )
 
 # Auto-map: source names (any case) recognised as Upwell fields, first match wins.
@@ -71,6 +80,7 @@ class FieldMap:
     relations: dict[str, Getter] = field(default_factory=dict)
     parent: Getter | None = None
     record_filter: Getter | None = None
+    terms: Getter | None = None
     referenced: frozenset[str] = frozenset()
 
     def unmapped(self, properties: Sequence[str]) -> list[str]:
@@ -101,6 +111,7 @@ def compile_mapping(entry: Mapping[str, Any]) -> FieldMap:
         relations={n: getter(n, e) for n, e in entry.items() if n in _RELATIONS},
         parent=getter(PARENT_FIELD, entry[PARENT_FIELD]) if PARENT_FIELD in entry else None,
         record_filter=getter(FILTER_KEY, entry[FILTER_KEY]) if FILTER_KEY in entry else None,
+        terms=getter(TERMS_KEY, entry[TERMS_KEY]) if TERMS_KEY in entry else None,
         referenced=frozenset(referenced),
     )
 
@@ -266,6 +277,8 @@ def apply(field_map: FieldMap, record: Mapping[str, Any], source_system: str) ->
     if field_map.rule is not None and "dueOption" in field_map.rule:
         raw = _evaluate("customerRule.dueOption", field_map.rule["dueOption"], record)
         customer.due_option = _normalized("customerRule.dueOption", normalize.due_days, raw)
+    elif field_map.terms is not None:
+        customer.due_option = _lenient_days(_evaluate(TERMS_KEY, field_map.terms, record))
     customer.relations = {
         n: v for n, g in field_map.relations.items() if (v := _evaluate(n, g, record)) is not None
     }
@@ -313,14 +326,24 @@ def _addresses(
             for i, address in enumerate(spec)
         ]
     cleaned = []
-    for row in rows:
+    for i, row in enumerate(rows):
         values = {n: normalize.text(v) for n, v in row.items()}
         if "country" in values:
-            values["country"] = normalize.country(values["country"])
+            values["country"] = _normalized(
+                f"addresses[{i}].country", normalize.country, values["country"]
+            )
         # A constant type alone is not an address: an entry needs one real value.
         if any(v is not None for n, v in values.items() if n != "type"):
             cleaned.append({n: v for n, v in values.items() if v is not None})
     return cleaned
+
+
+def _lenient_days(terms: object) -> int | None:
+    """Terms text that reads as no number of days leaves dueOption unset, not the record."""
+    try:
+        return normalize.due_days(terms)
+    except ValueError:
+        return None
 
 
 def _evaluate(name: str, getter: Getter, record: Mapping[str, Any]) -> Any:  # noqa: ANN401

@@ -7,7 +7,9 @@ sent by ``meltano config test``, is never written.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
+from importlib import resources
 from typing import Any
 
 from target_upwell.mapping import FieldMap, MappingConfigError, auto_entry, compile_mapping
@@ -16,18 +18,47 @@ WILDCARD = "*"
 CONFIG_TEST_STREAM = "meltano_test_stream"
 
 
+def preset_names() -> list[str]:
+    """The built-in presets, by name."""
+    folder = resources.files("target_upwell").joinpath("presets")
+    return sorted(
+        p.name.removesuffix(".json") for p in folder.iterdir() if p.name.endswith(".json")
+    )
+
+
+def load_preset(name: str) -> tuple[str, dict[str, Any]]:
+    """A preset's stream and mapping entry.
+
+    Raises:
+        MappingConfigError: no preset has that name.
+    """
+    if name not in preset_names():
+        msg = f"'{name}' is not a preset; choose one of {', '.join(preset_names())}"
+        raise MappingConfigError(msg)
+    text = resources.files("target_upwell").joinpath("presets").joinpath(f"{name}.json").read_text()
+    preset = json.loads(text)
+    return preset["stream"], preset["mapping"]
+
+
 class Routes:
     """The compiled mapping entries, and the rule for streams they don't name."""
 
-    def __init__(self, mapping: Mapping[str, Any] | None) -> None:
+    def __init__(self, mapping: Mapping[str, Any] | None, preset: str | None = None) -> None:
         """Compile every entry now, so a bad mapping fails before any record is read.
+
+        A preset adds its own stream's entry; ``mapping`` overrides it field by field.
 
         Raises:
             MappingConfigError: naming the stream entry and the field.
         """
-        self.auto = not mapping
+        entries = dict(mapping or {})
+        if preset:
+            stream, preset_entry = load_preset(preset)
+            own = entries.get(stream, {})
+            entries[stream] = {**preset_entry, **own} if isinstance(own, Mapping) else own
+        self.auto = not entries
         self.entries: dict[str, FieldMap] = {}
-        for stream, entry in (mapping or {}).items():
+        for stream, entry in entries.items():
             if not isinstance(entry, Mapping):
                 msg = f"mapping['{stream}'] must be an object of Upwell field → expression"
                 raise MappingConfigError(msg)

@@ -56,9 +56,10 @@ def problems(config: dict[str, Any]) -> list[str]:
             " or 'append-only'."
         )
     try:
-        routes = Routes(config.get("mapping"))
+        routes = Routes(config.get("mapping"), config.get("mapping_preset"))
     except MappingConfigError as exc:
-        found.append(f"mapping: {exc}")
+        setting = "mapping_preset" if "is not a preset" in str(exc) else "mapping"
+        found.append(f"{setting}: {exc}")
     else:
         if not config.get("source_system") and not routes.sets_source_system():
             found.append(
@@ -83,7 +84,7 @@ def from_config(config: dict[str, Any]) -> Settings:
         api_key=str(config["api_key"]),
         api_url=str(config.get("api_url") or contract.DEFAULT_BASE_URL).rstrip("/"),
         source_system=str(config.get("source_system") or ""),
-        routes=Routes(config.get("mapping")),
+        routes=Routes(config.get("mapping"), config.get("mapping_preset")),
         upsert=config.get("load_method", "upsert") != "append-only",
         batch_size_rows=rows,
         request_timeout=float(config.get("request_timeout", 60)),

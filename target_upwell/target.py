@@ -11,6 +11,7 @@ from singer_sdk.exceptions import ConfigValidationError
 
 from target_upwell import contract, settings
 from target_upwell.reader import FastReader
+from target_upwell.routing import preset_names
 from target_upwell.run import Run, RunStoppedError
 from target_upwell.sinks import CustomersSink
 
@@ -63,6 +64,14 @@ class TargetUpwell(Target):
             title="Mapping",
             description="Per stream (or '*'): Upwell field → JMESPath expression on the"
             " record. Without it every stream is auto-mapped by field names.",
+        ),
+        th.Property(
+            "mapping_preset",
+            th.StringType,
+            allowed_values=preset_names(),
+            title="Mapping preset",
+            description="A built-in mapping for one tap's customer stream (quickbooks, xero,"
+            " stripe, hubspot, salesforce). Fields in `mapping` for that stream override it.",
         ),
         th.Property(
             "load_method",

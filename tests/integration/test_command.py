@@ -77,7 +77,7 @@ def test_too_many_rejects_exit_3_naming_the_file(sandbox: SandboxHandle, tmp_pat
     result = run_command(config(sandbox.url, sandbox.api_key, tmp_path), singer(records), tmp_path)
 
     assert result.exit_code == 3
-    assert "2 records were rejected (2 invalid_payload)" in result.log
+    assert "2 records were rejected (1 invalid_payload, 1 mapping_failed)" in result.log
     assert str(tmp_path / "rejected.jsonl") in result.log
     assert len(sandbox.customers()) == 18
     assert result.states[-1] == {"bookmarks": {STREAM: {"seen": 20}}}

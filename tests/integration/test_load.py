@@ -159,7 +159,7 @@ def test_without_a_mapping_every_stream_is_auto_mapped(
             "notes": {"type": "string"},
         },
     }
-    rec = {"ID": 7, "Company_Name": "Acme", "EMAIL_ADDRESS": "a@acme.test", "City": "Oslo"}
+    rec = {"ID": 7, "Company_Name": "Acme", "EMAIL_ADDRESS": "a@acme.example.com", "City": "Oslo"}
     rec |= {"Zip": "0150", "country": "no", "notes": "private"}
     lines = [
         {"type": "SCHEMA", "stream": "accounts", "schema": schema, "key_properties": ["ID"]},
@@ -175,7 +175,7 @@ def test_without_a_mapping_every_stream_is_auto_mapped(
     assert (stored["sourceSystemId"], stored["name"], stored["emailAddress"]) == (
         "7",
         "Acme",
-        "a@acme.test",
+        "a@acme.example.com",
     )
     assert stored["addresses"][0] | {"id": None} == {
         "id": None,

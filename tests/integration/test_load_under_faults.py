@@ -170,7 +170,7 @@ def _stream(
             poisoned.add((str(key), "invalid_payload"))
         elif kind == POISON_COUNTRY:
             rec["BillAddr"]["Country"] = "Narnia"
-            poisoned.add((str(key), "invalid_payload"))
+            poisoned.add((str(key), "mapping_failed"))
         else:
             expected[str(key)] = f"{kind} {number}"
         records.append(rec)

@@ -47,11 +47,11 @@ def test_run_1_loads_1997_and_dead_letters_3(sandbox: SandboxHandle, tmp_path: P
     assert len(keys) == len(set(keys)) == 1997
     assert {"100", "1000", "1500"}.isdisjoint(keys)
     reasons = {line["key"]: line["reason"] for line in result.dead_letter}
-    assert reasons == {"100": "invalid_payload", "1000": "invalid_payload", "1500": "api_rejected"}
+    assert reasons == {"100": "invalid_payload", "1000": "mapping_failed", "1500": "api_rejected"}
     by_key = {line["key"]: line for line in result.dead_letter}
     assert by_key["1500"]["api"]["code"] == "constraint-violation"
     assert by_key["1000"]["problems"] == [
-        "field addresses.data[0].country: is not an ISO 3166-1 alpha-2 country code"
+        "field addresses[0].country: is not a country (an ISO 3166 code or name)"
     ]
     assert by_key["100"]["record"] is None
     assert "example.com" not in result.log.lower()

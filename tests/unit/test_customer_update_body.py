@@ -16,7 +16,7 @@ def customer(**changes: Any) -> Customer:
     fields: dict[str, Any] = {
         "source_system": "QBO",
         "source_id": "7",
-        "scalars": {"name": "Acme", "emailAddress": "ap@acme.test"},
+        "scalars": {"name": "Acme", "emailAddress": "ap@acme.example.com"},
         "addresses": [dict(ADDRESS)],
         "due_option": 30,
     }
@@ -30,7 +30,7 @@ def held(**changes: Any) -> dict[str, Any]:
         "sourceSystem": "QBO",
         "sourceSystemId": "7",
         "name": "Acme",
-        "emailAddress": "ap@acme.test",
+        "emailAddress": "ap@acme.example.com",
         "collectorId": "c-1",
         "customerRule": {"dueOption": 30},
         "addresses": [{"id": "a-1", **ADDRESS}],
@@ -45,7 +45,7 @@ def test_the_insert_input_wraps_relationships_in_data() -> None:
         "sourceSystem": "QBO",
         "sourceSystemId": "7",
         "name": "Acme",
-        "emailAddress": "ap@acme.test",
+        "emailAddress": "ap@acme.example.com",
         "addresses": {"data": [ADDRESS]},
         "customerRule": {"data": {"dueOption": 30}},
         "contacts": {"data": [{"firstName": "Ann"}]},
@@ -67,7 +67,7 @@ def test_an_unchanged_customer_needs_no_update() -> None:
 
 
 def test_a_changed_name_updates_only_the_name() -> None:
-    wanted = customer(scalars={"name": "Acme Corp", "emailAddress": "ap@acme.test"})
+    wanted = customer(scalars={"name": "Acme Corp", "emailAddress": "ap@acme.example.com"})
 
     assert update_body(wanted, held()) == {
         "sourceSystem": "QBO",
@@ -92,7 +92,7 @@ def test_a_mapped_null_email_that_upwell_does_not_hold_needs_no_update() -> None
 
 
 def test_a_null_name_is_never_sent() -> None:
-    wanted = customer(scalars={"name": None, "emailAddress": "ap@acme.test"})
+    wanted = customer(scalars={"name": None, "emailAddress": "ap@acme.example.com"})
 
     assert update_body(wanted, held()) is None
 

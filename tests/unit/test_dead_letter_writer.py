@@ -15,7 +15,7 @@ from target_upwell.validation import Problem
 if TYPE_CHECKING:
     from pathlib import Path
 
-RECORD = {"Id": "7", "DisplayName": "Acme", "Email": "ap@acme.test"}
+RECORD = {"Id": "7", "DisplayName": "Acme", "Email": "ap@acme.example.com"}
 CUSTOMER = Customer("QBO", "7", scalars={"name": "Acme", "emailAddress": None})
 API_REJECT = Rejection(
     stream="customers",
@@ -111,7 +111,7 @@ def test_the_record_is_left_out_by_default(tmp_path: Path) -> None:
     writer.write(API_REJECT)
     writer.close()
 
-    assert "ap@acme.test" not in path.read_text()
+    assert "ap@acme.example.com" not in path.read_text()
 
 
 def test_each_rejection_is_appended_as_one_line_and_counted(tmp_path: Path) -> None:

@@ -124,7 +124,7 @@ def test_an_auto_mapped_record_becomes_the_expected_insert_input() -> None:
     record = {
         "ID": 17,
         "Company_Name": " Acme Ltd ",
-        "Email": "AP@Acme.TEST",
+        "Email": "AP@Acme.EXAMPLE.COM",
         "street": "1 Main St",
         "City": "Springfield",
         "zip": "12345",
@@ -141,7 +141,7 @@ def test_an_auto_mapped_record_becomes_the_expected_insert_input() -> None:
         "sourceSystem": "CSV",
         "sourceSystemId": "17",
         "name": "Acme Ltd",
-        "emailAddress": "ap@acme.test",
+        "emailAddress": "ap@acme.example.com",
         "addresses": {
             "data": [
                 {

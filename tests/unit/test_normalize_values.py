@@ -46,12 +46,12 @@ def test_identifier_is_a_string(value: object, expected: str | None) -> None:
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("A@X.test", ["a@x.test"]),
+        ("A@X.example.com", ["a@x.example.com"]),
         (
-            " a@x.test ;; b@x.test,c@x.test\td@x.test ",
-            ["a@x.test", "b@x.test", "c@x.test", "d@x.test"],
+            " a@x.example.com ;; b@x.example.com,c@x.example.com\td@x.example.com ",
+            ["a@x.example.com", "b@x.example.com", "c@x.example.com", "d@x.example.com"],
         ),
-        (["a@x.test", None, " ", "B@x.test"], ["a@x.test", "b@x.test"]),
+        (["a@x.example.com", None, " ", "B@x.example.com"], ["a@x.example.com", "b@x.example.com"]),
         ("", []),
         (None, []),
     ],
@@ -60,15 +60,33 @@ def test_emails_are_split_trimmed_and_lower_cased(value: object, expected: list[
     assert normalize.emails(value) == expected
 
 
-@pytest.mark.parametrize("value", ["a@x.test; nobody", [5], "leaky-value"])
+@pytest.mark.parametrize("value", ["a@x.example.com; nobody", [5], "leaky-value"])
 def test_an_email_without_an_at_sign_is_refused_by_rule(value: object) -> None:
-    with pytest.raises(ValueError, match=r"^is not an email address$"):
+    with pytest.raises(ValueError, match=r"^is not a valid email address$"):
         normalize.emails(value)
 
 
-@pytest.mark.parametrize(("value", "expected"), [(" us ", "US"), ("Gb", "GB"), ("", None), (7, 7)])
-def test_country_is_upper_cased(value: object, expected: object) -> None:
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (" us ", "US"),
+        ("Gb", "GB"),
+        ("", None),
+        ("USA", "US"),
+        ("United States", "US"),
+        ("canada", "CA"),
+        ("DEU", "DE"),
+        ("UK", "GB"),
+    ],
+)
+def test_country_becomes_an_alpha_2_code(value: object, expected: object) -> None:
     assert normalize.country(value) == expected
+
+
+@pytest.mark.parametrize("value", ["Narnia", 7, "XX"])
+def test_an_unknown_country_is_refused_by_rule(value: object) -> None:
+    with pytest.raises(ValueError, match=r"^is not a country \(an ISO 3166 code or name\)$"):
+        normalize.country(value)
 
 
 @pytest.mark.parametrize(

@@ -107,7 +107,7 @@ def test_a_payload_missing_both_name_and_id_names_both() -> None:
 def test_a_valid_payload_has_no_problems() -> None:
     payload = {
         **with_addresses({"type": "BILLING", "city": "Boston", "country": "US"}),
-        "ccEmailAddresses": ["b@x.test"],
+        "ccEmailAddresses": ["b@x.example.com"],
         "metadata": {"any": ["thing"]},
         "customerRule": {"data": {"dueOption": 30}},
         "contacts": {"data": [{"firstName": "Ann"}]},
