@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from target_upwell import encoding
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Hashable, Iterator, Sequence
 
     from target_upwell.customer_input import Customer
 
@@ -38,7 +38,7 @@ class Batch:
 
     stream: str
     items: list[Item]
-    token: int = field(default_factory=lambda: next(_tokens))
+    token: Hashable = field(default_factory=lambda: next(_tokens))
     keys: frozenset[tuple[str, str]] = field(init=False)
 
     def __post_init__(self) -> None:

@@ -31,9 +31,12 @@ class Checkpoints:
         self._lock = threading.RLock()
 
     def open(self, token: Hashable, position: int) -> None:
-        """Records from ``position`` on, held under ``token``, are not settled yet."""
+        """Records from ``position`` on, held under ``token``, are not settled yet.
+
+        Opening a token again keeps its lowest position.
+        """
         with self._lock:
-            self._open[token] = position
+            self._open[token] = min(position, self._open.get(token, position))
 
     def settle(self, token: Hashable) -> None:
         """Everything held under ``token`` is settled."""

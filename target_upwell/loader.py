@@ -12,8 +12,10 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
+from target_upwell.batching import Batch
+
 if TYPE_CHECKING:
-    from target_upwell.batching import Batch
+    from target_upwell.batching import Item
     from target_upwell.checkpoint import Checkpoints
     from target_upwell.deadletter import DeadLetterWriter
     from target_upwell.outcomes import Rejection, Summary
@@ -40,9 +42,10 @@ class Loader:
         self._pool = ThreadPoolExecutor(max_workers=max_concurrent, thread_name_prefix="upwell")
         self._changed = threading.Condition(threading.RLock())
         self._in_flight: list[Batch] = []
+        self._deferred: dict[str, list[Item]] = {}
         self.failure: BaseException | None = None
 
-    def submit(self, batch: Batch) -> None:
+    def submit(self, batch: Batch, *, final: bool = False) -> None:
         """Hand a batch on; blocks while the window is full or one of its keys is in flight.
 
         Raises:
@@ -54,7 +57,7 @@ class Loader:
             self._raise_failure()
             self._in_flight.append(batch)
         self._summary.add(batch.stream, batches=1)
-        self._pool.submit(self._run, batch)
+        self._pool.submit(self._run, batch, final)
 
     def reject(self, rejection: Rejection) -> None:
         """Dead-letter a record refused before any request (schema, mapping, payload)."""
@@ -72,6 +75,18 @@ class Loader:
         self._checkpoints.release()
         self._raise_failure()
 
+    def finish(self) -> None:
+        """Drain, then the last pass: customers whose parent came later in the run, or never.
+
+        Raises:
+            BaseException: the failure that stopped a batch.
+        """
+        self.drain()
+        deferred, self._deferred = self._deferred, {}
+        for stream, items in deferred.items():
+            self.submit(Batch(stream, items, token=_deferred_token(stream)), final=True)
+        self.drain()
+
     def close(self) -> None:
         """Stop the worker threads once their batches end."""
         self._pool.shutdown(wait=True)
@@ -85,10 +100,10 @@ class Loader:
         if self.failure is not None:
             raise self.failure
 
-    def _run(self, batch: Batch) -> None:
+    def _run(self, batch: Batch, final: bool) -> None:  # noqa: FBT001 (a pool callback)
         try:
             if self.failure is None:
-                self._record(self._reconciler.load(batch))
+                self._record(self._reconciler.load(batch, final=final))
                 self._checkpoints.settle(batch.token)
         except BaseException as exc:  # noqa: BLE001 (handed to the main thread, re-raised there)
             with self._changed:
@@ -100,7 +115,16 @@ class Loader:
         if self.failure is None:
             self._checkpoints.release()
 
+    def _defer(self, report: Report) -> None:
+        """Hold customers whose parent is not in Upwell yet; their STATE waits with them."""
+        token = _deferred_token(report.stream)
+        self._checkpoints.open(token, min(item.position for item in report.deferred))
+        with self._changed:
+            self._deferred.setdefault(report.stream, []).extend(report.deferred)
+
     def _record(self, report: Report) -> None:
+        if report.deferred:
+            self._defer(report)
         for rejection in report.rejections:
             self._dead_letter.write(rejection)
             self._summary.reject(rejection)
@@ -112,3 +136,7 @@ class Loader:
             retries=report.tally.retries,
             addresses_not_updated=report.addresses_not_updated,
         )
+
+
+def _deferred_token(stream: str) -> tuple[str, str]:
+    return ("deferred", stream)

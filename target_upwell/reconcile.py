@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from target_upwell import contract
@@ -65,6 +65,7 @@ class Report:
     rejections: list[Rejection] = field(default_factory=list)
     addresses_not_updated: int = 0
     tally: Tally = field(default_factory=Tally)
+    deferred: list[Item] = field(default_factory=list)  # their parent is not in Upwell yet
 
 
 @dataclass(frozen=True)
@@ -87,13 +88,14 @@ class Reconciler:
         self._seen: set[Key] = set()  # append-only: keys sent earlier in this run
         self._seen_lock = threading.Lock()
 
-    def load(self, batch: Batch) -> Report:
-        """Settle every item of the batch: loaded, unchanged, or rejected with its reason."""
-        job = _Job(self, Report(batch.stream))
-        if self.options.upsert:
-            job.upsert(batch.items)
-        else:
-            job.append(batch.items)
+    def load(self, batch: Batch, *, final: bool = False) -> Report:
+        """Settle every item of the batch: loaded, unchanged, or rejected with its reason.
+
+        A customer whose parent is not in Upwell yet is deferred, unless ``final``: the
+        run's last pass, where a parent still missing is a reject.
+        """
+        job = _Job(self, Report(batch.stream), final=final)
+        job.run(batch.items)
         return job.report
 
     def first_sighting(self, items: Sequence[Item]) -> tuple[list[Item], list[Item]]:
@@ -108,19 +110,68 @@ class Reconciler:
 class _Job:
     """The work of one batch; holds its report so the recursion stays readable."""
 
-    def __init__(self, reconciler: Reconciler, report: Report) -> None:
+    def __init__(self, reconciler: Reconciler, report: Report, *, final: bool) -> None:
         self.client = reconciler.client
         self.options = reconciler.options
         self.cap = reconciler.cap
         self.reconciler = reconciler
         self.report = report
+        self.final = final
+
+    def run(self, items: Sequence[Item]) -> None:
+        """One record per key, then customers without a parent before those with one."""
+        if self.options.upsert:
+            kept, merged = dedupe(items, keep="last")
+            self.report.outcomes[Outcome.MERGED] += len(merged)
+        else:
+            kept, duplicates = dedupe(items, keep="first")
+            for item in duplicates:
+                self.reject(item, Reason.ALREADY_EXISTS)
+        self.write([i for i in kept if not i.customer.parent_source_id])
+        self.adopt([i for i in kept if i.customer.parent_source_id])
+
+    def write(self, items: Sequence[Item]) -> None:
+        """Write distinct keys by the run's load method."""
+        if self.options.upsert:
+            self.upsert(items)
+        else:
+            self.append(items)
+
+    # -- parents ----------------------------------------------------------------------
+
+    def adopt(self, children: Sequence[Item]) -> None:
+        """Resolve each child's parent to Upwell's id, in rounds: a child can be a parent."""
+        pending = list(children)
+        while pending:
+            resolved, pending = self.resolve(pending)
+            if not resolved:
+                break
+            self.write(resolved)
+        for item in pending:
+            if self.final:
+                self.reject(item, Reason.PARENT_NOT_FOUND)
+            else:
+                self.report.deferred.append(item)
+
+    def resolve(self, children: Sequence[Item]) -> tuple[list[Item], list[Item]]:
+        """Children whose parent Upwell holds, with ``billToCustomerId`` set; and the rest."""
+        parents = {(c.customer.source_system, str(c.customer.parent_source_id)) for c in children}
+        ids = {key: row.get("id") for key, row in self.find_keys(parents).items()}
+        resolved, missing = [], []
+        for item in children:
+            parent_id = ids.get((item.customer.source_system, str(item.customer.parent_source_id)))
+            if parent_id is None:
+                missing.append(item)
+                continue
+            item.customer.scalars["billToCustomerId"] = parent_id
+            resolved.append(replace(item, payload=item.customer.insert_input()))
+        return resolved, missing
 
     # -- the two load methods ---------------------------------------------------------
 
     def upsert(self, items: Sequence[Item]) -> None:
-        """Later records win; existing keys are updated, new ones inserted."""
-        kept, merged = dedupe(items, keep="last")
-        self.report.outcomes[Outcome.MERGED] += len(merged)
+        """Existing keys are updated (only where a value differs), new ones inserted."""
+        kept = list(items)
         held = self.find(kept)
         new = []
         for item in kept:
@@ -134,13 +185,12 @@ class _Job:
         self.insert(new)
 
     def append(self, items: Sequence[Item]) -> None:
-        """Bulk insert only; the first record for a key wins, later ones are rejected."""
-        kept, duplicates = dedupe(items, keep="first")
-        deletions = [i for i in kept if i.customer.deleted]
+        """Bulk insert only; a key already sent in this run, or held by Upwell, is rejected."""
+        deletions = [i for i in items if i.customer.deleted]
         fresh, repeated = self.reconciler.first_sighting(
-            [i for i in kept if not i.customer.deleted]
+            [i for i in items if not i.customer.deleted]
         )
-        for item in (*duplicates, *repeated):
+        for item in repeated:
             self.reject(item, Reason.ALREADY_EXISTS)
         if deletions:
             held = self.find(deletions)
@@ -284,9 +334,13 @@ class _Job:
 
     def find(self, items: Sequence[Item]) -> dict[Key, Json]:
         """What Upwell holds for these items' keys, by key (never by position)."""
+        return self.find_keys({item.customer.key for item in items})
+
+    def find_keys(self, keys: set[Key]) -> dict[Key, Json]:
+        """What Upwell holds for these keys, by key."""
         by_system: dict[str, list[str]] = {}
-        for item in items:
-            by_system.setdefault(item.customer.source_system, []).append(item.customer.source_id)
+        for system, source_id in keys:
+            by_system.setdefault(system, []).append(source_id)
         held: dict[Key, Json] = {}
         for system, ids in by_system.items():
             for row in self.client.find(system, ids, self.report.tally):

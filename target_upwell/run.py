@@ -139,7 +139,7 @@ class Run:
     def finish(self) -> None:
         """Wait for every request, release the last STATE, report, and judge the rejects."""
         with self.guard():
-            self.loader.drain()
+            self.loader.finish()
         self.loader.close()
         self.dead_letter.close()
         self.report()
