@@ -17,6 +17,10 @@ logger = logging.getLogger("target-upwell")
 
 DEFAULT_BATCH_SIZE_ROWS = 500
 DEFAULT_DEAD_LETTER_FILE = "upwell-rejected.jsonl"
+OVERWRITE_PROBLEM = (
+    "load_method: 'overwrite' is not supported: Upwell has no endpoint to delete customers,"
+    " so the target can't replace the list. Use 'upsert' (the default) or 'append-only'."
+)
 
 
 @dataclass(frozen=True)
@@ -50,11 +54,7 @@ def problems(config: dict[str, Any]) -> list[str]:
         if name in config and int(config[name]) < 1
     )
     if config.get("load_method") == "overwrite":
-        found.append(
-            "load_method: 'overwrite' is not supported: Upwell has no endpoint to delete"
-            " customers, so the target can't replace the list. Use 'upsert' (the default)"
-            " or 'append-only'."
-        )
+        found.append(OVERWRITE_PROBLEM)
     try:
         routes = Routes(config.get("mapping"), config.get("mapping_preset"))
     except MappingConfigError as exc:

@@ -164,6 +164,8 @@ class TargetUpwell(Target):
         errors = super()._validate_config(raise_errors=False)
         if not errors:
             errors = settings.problems(dict(self._config))
+        elif self._config.get("load_method") == "overwrite":  # say why, not just "not one of"
+            errors.append(settings.OVERWRITE_PROBLEM)
         if errors and raise_errors:
             summary = "Config validation failed"
             raise ConfigValidationError(summary, errors=errors, schema=self.config_jsonschema)
