@@ -68,6 +68,8 @@ class MappingError(ValueError):
         """Keep the Upwell field path and the rule it broke."""
         super().__init__(f"field {field_path}: {rule}")
         self.field_path = field_path
+        self.rule = rule
+        self.rule = rule
 
 
 @dataclass(frozen=True)

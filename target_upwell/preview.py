@@ -19,17 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from target_upwell import contract, customer_input, encoding, settings
-from target_upwell.mapping import MappingError, apply
-from target_upwell.outcomes import Reason
-from target_upwell.sinks import _mark_deleted  # the sink's own rule; private, shared here
+from target_upwell import contract, encoding, settings
+from target_upwell.intake import Verdict, judge, record_key
 from target_upwell.target import TargetUpwell
-from target_upwell.validation import Problem, SchemaCheck
+from target_upwell.validation import SchemaCheck
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
 
-    from target_upwell.customer_input import Customer
     from target_upwell.mapping import FieldMap
 
 EXIT_OK = 0
@@ -42,16 +39,6 @@ COVERED_FIELDS = (*contract.SCALAR_FIELDS, "addresses", "customerRule")
 
 class PreviewError(Exception):
     """A bad config or unreadable input; the message names the setting or the line."""
-
-
-@dataclass
-class Verdict:
-    """What the sink would do with one record."""
-
-    reason: Reason | None = None
-    problems: list[Problem] = field(default_factory=list)
-    customer: Customer | None = None
-    payload: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -137,7 +124,8 @@ class Preview:
         if route.field_map is None:
             stream.not_routed += 1
             return
-        verdict = judge(route.field_map, route.check, record, self.source_system)
+        problems = route.check(record) if route.check is not None else []
+        verdict = judge(route.field_map, record, self.source_system, problems)
         customer = verdict.customer
         if customer is not None and not customer.deleted:
             stream.mapped += 1
@@ -146,7 +134,7 @@ class Preview:
                 stream.coverage["billToSourceSystemId"] += 1
         if verdict.reason is not None:
             stream.rejected[verdict.reason.value] += 1
-            key = customer.source_id if customer else _record_key(record, route.key_properties)
+            key = customer.source_id if customer else record_key(record, route.key_properties)
             if len(self.rejects) < self.limit:
                 self.rejects.append(_reject_line(name, key, self.position, verdict))
         elif customer is None:
@@ -157,40 +145,6 @@ class Preview:
             stream.would_load += 1
             if verdict.payload is not None and len(self.payloads) < self.limit:
                 self.payloads.append(verdict.payload)
-
-
-def judge(
-    field_map: FieldMap, check: SchemaCheck | None, record: dict[str, Any], source_system: str
-) -> Verdict:
-    """The steps of ``CustomersSink._take``, in its order, without buffering or counting.
-
-    Reproduced here because the sink's sequence is a method bound to the run.
-    """
-    problems = check(record) if check is not None else []
-    if problems:
-        return Verdict(Reason.INVALID_RECORD, problems)
-    try:
-        customer = apply(field_map, record, source_system)
-    except MappingError as exc:
-        problem = Problem(exc.field_path, str(exc).split(": ", 1)[-1])
-        return Verdict(Reason.MAPPING_FAILED, [problem])
-    if customer is None:
-        return Verdict()
-    deleted_at = record.get("_sdc_deleted_at")
-    if deleted_at:
-        _mark_deleted(customer, deleted_at)
-    payload = customer.insert_input()
-    problems = [] if customer.deleted else customer_input.check(payload)
-    reason = Reason.INVALID_PAYLOAD if problems else None
-    return Verdict(reason, problems, customer, payload)
-
-
-def _record_key(record: dict[str, Any], key_properties: Sequence[str]) -> str | None:
-    """The key as the sink names a record it could not map: key values joined by ``|``."""
-    values = [record.get(k) for k in key_properties]
-    if not values or any(v is None for v in values):
-        return None
-    return "|".join(str(v) for v in values)
 
 
 def load_config(paths: Sequence[str]) -> dict[str, Any]:

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import sys
 from typing import TYPE_CHECKING, Any
 
 from singer_sdk.sinks import BatchSink
 
-from target_upwell import customer_input
 from target_upwell.batching import Batch, Item
-from target_upwell.mapping import MappingError, apply
+from target_upwell.intake import Verdict, judge, record_key
 from target_upwell.outcomes import Outcome, Reason, Rejection
 from target_upwell.routing import CONFIG_TEST_STREAM
 from target_upwell.validation import Problem, RecordValidator
@@ -21,7 +19,6 @@ if TYPE_CHECKING:
 
     from singer_sdk.sinks.core import BaseJSONSchemaValidator
 
-    from target_upwell.customer_input import Customer
     from target_upwell.target import TargetUpwell
 
 if sys.version_info >= (3, 12):
@@ -108,55 +105,25 @@ class CustomersSink(BatchSink):
         if self._field_map is None:
             self._run.summary.count(self.stream_name, Outcome.SKIPPED)
             return
-        if problems:
-            self._reject(record, position, Reason.INVALID_RECORD, problems)
-            return
-        try:
-            customer = apply(self._field_map, record, self._source_system)
-        except MappingError as exc:
-            problem = Problem(exc.field_path, str(exc).split(": ", 1)[-1])
-            self._reject(record, position, Reason.MAPPING_FAILED, [problem])
-            return
-        if customer is None:
+        verdict = judge(self._field_map, record, self._source_system, problems)
+        if verdict.reason is not None:
+            self._reject(record, position, verdict.reason, verdict)
+        elif verdict.customer is None or verdict.payload is None:  # left out by the filter
             self._run.summary.count(self.stream_name, Outcome.SKIPPED)
-            return
-        deleted_at = record.get("_sdc_deleted_at")
-        if deleted_at:
-            _mark_deleted(customer, deleted_at)
-        payload = customer.insert_input()
-        problems = [] if customer.deleted else customer_input.check(payload)
-        if problems:
-            self._reject(record, position, Reason.INVALID_PAYLOAD, problems, customer)
-            return
-        if not self._buffer:
-            self._run.checkpoints.open(self._token, position)
-        self._buffer.append(
-            Item(customer, position, payload, record if self._keep_record else None)
-        )
-        self._run.tick()
+        else:
+            if not self._buffer:
+                self._run.checkpoints.open(self._token, position)
+            kept = record if self._keep_record else None
+            self._buffer.append(Item(verdict.customer, position, verdict.payload, kept))
+            self._run.tick()
 
     def _reject(
-        self,
-        record: dict[str, Any],
-        position: int,
-        reason: Reason,
-        problems: list[Problem],
-        customer: Customer | None = None,
+        self, record: dict[str, Any], position: int, reason: Reason, verdict: Verdict
     ) -> None:
-        key = customer.source_id if customer else self._record_key(record)
+        customer = verdict.customer
+        key = customer.source_id if customer else record_key(record, self.key_properties)
         self._run.loader.reject(
-            Rejection(self.stream_name, key, position, reason, problems, None, customer, record)
+            Rejection(
+                self.stream_name, key, position, reason, verdict.problems, None, customer, record
+            )
         )
-
-    def _record_key(self, record: dict[str, Any]) -> str | None:
-        values = [record.get(k) for k in self.key_properties]
-        if not values or any(v is None for v in values):
-            return None
-        return "|".join(str(v) for v in values)
-
-
-def _mark_deleted(customer: Customer, deleted_at: object) -> None:
-    """A deletion only sets ``deletedAt``; the rest of the record is not loaded."""
-    when = deleted_at.isoformat() if isinstance(deleted_at, dt.datetime) else deleted_at
-    customer.deleted = True
-    customer.scalars = {"deletedAt": when}

@@ -1,0 +1,70 @@
+"""Judge one record: the customer it becomes, or why it can't be loaded. Pure, no I/O.
+
+The sink buffers what this accepts; the preview command reports it. Both read records the
+same way because both call this.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from target_upwell import customer_input
+from target_upwell.mapping import MappingError, apply
+from target_upwell.outcomes import Reason
+from target_upwell.validation import Problem
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from target_upwell.customer_input import Customer
+    from target_upwell.mapping import FieldMap
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A customer to load (with its insert input), or a reason and the problems behind it.
+
+    Neither a customer nor a reason: the mapping's filter left the record out.
+    """
+
+    reason: Reason | None = None
+    problems: list[Problem] = field(default_factory=list)
+    customer: Customer | None = None
+    payload: dict[str, Any] | None = None
+
+
+def judge(
+    field_map: FieldMap, record: dict[str, Any], source_system: str, problems: list[Problem]
+) -> Verdict:
+    """Map a record already checked against the tap's schema (``problems``), and check it."""
+    if problems:
+        return Verdict(Reason.INVALID_RECORD, problems)
+    try:
+        customer = apply(field_map, record, source_system)
+    except MappingError as exc:
+        return Verdict(Reason.MAPPING_FAILED, [Problem(exc.field_path, exc.rule)])
+    if customer is None:
+        return Verdict()
+    deleted_at = record.get("_sdc_deleted_at")
+    if deleted_at:
+        mark_deleted(customer, deleted_at)
+    payload = customer.insert_input()
+    found = [] if customer.deleted else customer_input.check(payload)
+    return Verdict(Reason.INVALID_PAYLOAD if found else None, found, customer, payload)
+
+
+def mark_deleted(customer: Customer, deleted_at: object) -> None:
+    """A deletion (``_sdc_deleted_at``) only sets ``deletedAt``; the rest is not loaded."""
+    when = deleted_at.isoformat() if isinstance(deleted_at, dt.datetime) else deleted_at
+    customer.deleted = True
+    customer.scalars = {"deletedAt": when}
+
+
+def record_key(record: dict[str, Any], key_properties: Sequence[str]) -> str | None:
+    """How a record that never became a customer is named: its key values joined by ``|``."""
+    values = [record.get(k) for k in key_properties]
+    if not values or any(v is None for v in values):
+        return None
+    return "|".join(str(v) for v in values)
