@@ -6,9 +6,8 @@ writes only Singer messages on stdout: one SCHEMA per stream, then a RECORD per 
 - A line with ``record`` (written under ``dead_letter_include_record: true``) goes back on
   its original stream, so the same ``mapping`` applies again.
 - A line with only ``payload`` goes on the stream ``upwell_replay`` as plain fields named as
-  Upwell names them: ``addresses`` a list, ``customerRule`` an object. Auto-map passes those
-  names through, so that stream needs no mapping entry; auto-map applies only when the config
-  sets neither ``mapping`` nor ``mapping_preset``, so load it with such a config.
+  Upwell names them: ``addresses`` a list, ``customerRule`` an object. The target always
+  auto-maps that stream, and auto-map passes Upwell's names through, so any config loads it.
 - A line with neither (a record that failed its schema or mapping, written without the
   record) can't be replayed; it is counted on stderr.
 - A ``parent_not_found`` line without its record replays without its parent: the payload
@@ -35,11 +34,11 @@ from typing import TYPE_CHECKING, Any
 
 from target_upwell import contract, encoding
 from target_upwell.outcomes import Reason
+from target_upwell.routing import REPLAY_STREAM
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
-REPLAY_STREAM = "upwell_replay"
 EXIT_OK = 0
 EXIT_FAILED = 1
 # Relationships the insert input wraps as {"data": ...}; unwrapped they are what a mapping reads.
@@ -174,8 +173,8 @@ def parser() -> argparse.ArgumentParser:
         prog="target-upwell-replay",
         description="Turn target-upwell's dead-letter file back into Singer input on stdout."
         " Lines with the original record go back on their stream (mapped again); lines with"
-        f" only the payload go on '{REPLAY_STREAM}', whose fields are Upwell's (load it with a"
-        " config that has no mapping, so auto-map passes them through).",
+        f" only the payload go on '{REPLAY_STREAM}', whose fields are Upwell's: the target"
+        " auto-maps that stream whatever the config's mapping says.",
     )
     cli.add_argument("file", type=Path, help="the dead-letter file, e.g. upwell-rejected.jsonl")
     cli.add_argument(

@@ -2,7 +2,8 @@
 
 ``mapping`` names streams (or ``"*"``); a stream's own entry replaces ``"*"``, never merges
 with it. With no mapping at all, every stream is auto-mapped. ``meltano_test_stream``,
-sent by ``meltano config test``, is never written.
+sent by ``meltano config test``, is never written; ``upwell_replay``, written by
+``target-upwell-replay``, is always auto-mapped, as its fields are already Upwell's.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from target_upwell.mapping import FieldMap, MappingConfigError, auto_entry, comp
 
 WILDCARD = "*"
 CONFIG_TEST_STREAM = "meltano_test_stream"
+# target-upwell-replay's stream of dead-letter payloads: its fields are already Upwell's.
+REPLAY_STREAM = "upwell_replay"
 
 
 def preset_names() -> list[str]:
@@ -82,8 +85,8 @@ class Routes:
             return None
         if stream in self.entries:
             return self.entries[stream]
+        if stream == REPLAY_STREAM or self.auto:
+            return compile_mapping(auto_entry(properties, key_properties))
         if WILDCARD in self.entries:
             return self.entries[WILDCARD]
-        if self.auto:
-            return compile_mapping(auto_entry(properties, key_properties))
         return None

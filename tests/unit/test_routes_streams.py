@@ -103,3 +103,12 @@ def test_an_entry_that_is_not_an_object_fails_naming_the_stream() -> None:
     assert str(caught.value) == (
         "mapping['customers'] must be an object of Upwell field → expression"
     )
+
+
+def test_the_replay_stream_is_auto_mapped_whatever_the_mapping() -> None:
+    routes = Routes({"customers": {"sourceSystemId": "id", "name": "n"}})
+
+    field_map = routes.for_stream("upwell_replay", ["sourceSystemId", "name"], ["sourceSystemId"])
+
+    assert field_map is not None
+    assert set(field_map.scalars) == {"sourceSystemId", "name"}
