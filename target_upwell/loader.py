@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from target_upwell.batching import Batch
+from target_upwell.outcomes import RejectionLog
 
 if TYPE_CHECKING:
     from target_upwell.batching import Item
@@ -43,6 +44,7 @@ class Loader:
         self._changed = threading.Condition(threading.RLock())
         self._in_flight: list[Batch] = []
         self._deferred: dict[str, list[Item]] = {}
+        self._journal = RejectionLog(dead_letter.path)
         self.failure: BaseException | None = None
 
     def submit(self, batch: Batch, *, final: bool = False) -> None:
@@ -60,9 +62,10 @@ class Loader:
         self._pool.submit(self._run, batch, final)
 
     def reject(self, rejection: Rejection) -> None:
-        """Dead-letter a record refused before any request (schema, mapping, payload)."""
+        """Settle a refused record: a dead-letter line, a count, and (the first few) a log line."""
         self._dead_letter.write(rejection)
         self._summary.reject(rejection)
+        self._journal.note(rejection)
 
     def drain(self) -> None:
         """Wait for every batch in flight, then release the STATE they cover.
@@ -126,8 +129,7 @@ class Loader:
         if report.deferred:
             self._defer(report)
         for rejection in report.rejections:
-            self._dead_letter.write(rejection)
-            self._summary.reject(rejection)
+            self.reject(rejection)
         for outcome, n in report.outcomes.items():
             self._summary.count(report.stream, outcome, n)
         self._summary.add(

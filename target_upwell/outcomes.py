@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import logging
 import threading
 import time
 from collections import Counter
@@ -10,9 +11,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from target_upwell.customer_input import Customer
     from target_upwell.errors import ApiProblem
     from target_upwell.validation import Problem
+
+
+logger = logging.getLogger("target-upwell")
 
 
 class Outcome(str, enum.Enum):
@@ -51,6 +57,50 @@ class Rejection:
     api: ApiProblem | None = None
     customer: Customer | None = None
     record: dict[str, Any] | None = None
+
+
+class RejectionLog:
+    """One warning line per rejected record, naming stream, key and fields, never values.
+
+    After ``limit`` lines it says once that the rest are only in the dead-letter file.
+    """
+
+    def __init__(self, dead_letter: Path, limit: int = 100) -> None:
+        """``dead_letter`` is named when the lines stop."""
+        self._dead_letter = dead_letter
+        self._limit = limit
+        self._count = 0
+        self._lock = threading.Lock()
+
+    def note(self, rejection: Rejection) -> None:
+        """Log one rejection, or the notice that further ones go unlogged."""
+        with self._lock:
+            self._count += 1
+            count = self._count
+        if count > self._limit + 1:
+            return
+        if count == self._limit + 1:
+            logger.warning(
+                "More records were rejected; the rest are only in %s.", self._dead_letter
+            )
+            return
+        logger.warning("%s", describe(rejection))
+
+
+def describe(rejection: Rejection) -> str:
+    """``Stream 'customers', record C-7 (input record 12): invalid_payload: field name: …``.
+
+    An API refusal is named by its code and path only: its message may quote a value.
+    """
+    who = f"record {rejection.key}" if rejection.key else "a record"
+    why = "; ".join(str(p) for p in rejection.problems)
+    if rejection.api is not None:
+        api = rejection.api
+        why = f"Upwell answered HTTP {api.status} {api.code} at {api.path or '$'}".strip()
+    return (
+        f"Stream '{rejection.stream}', {who} (input record {rejection.position}):"
+        f" {rejection.reason.value}: {why or 'rejected'}"
+    )
 
 
 @dataclass

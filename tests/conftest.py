@@ -1,4 +1,10 @@
-"""Shared fixtures: one sandbox process per test session, reset before each test that uses it.
+"""Shared fixtures and hypothesis profiles for the whole suite.
+
+Hypothesis: ``ci`` (picked when ``CI`` is set) has no deadline, a bounded number of examples
+and derandomized runs, so the suite stays well inside CI's time on 2 cores and gives the same
+examples every run; ``dev`` explores new examples each run.
+
+Sandbox: one sandbox process per test session, reset before each test that uses it.
 
 ``sandbox`` is the fixture most tests want: a `SandboxHandle` on a fresh, empty sandbox with
 two tenants (``test-key`` and ``other-tenant-key``) and no fault rules. ``start_sandbox``
@@ -18,6 +24,11 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 import requests
+from hypothesis import settings
+
+settings.register_profile("ci", deadline=None, max_examples=50, derandomize=True, print_blob=True)
+settings.register_profile("dev", deadline=None, max_examples=100)
+settings.load_profile("ci" if "CI" in os.environ else "dev")
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence

@@ -81,7 +81,16 @@ def test_too_many_rejects_exit_3_naming_the_file(sandbox: SandboxHandle, tmp_pat
     assert str(tmp_path / "rejected.jsonl") in result.log
     assert len(sandbox.customers()) == 18
     assert result.states[-1] == {"bookmarks": {STREAM: {"seen": 20}}}
-    assert "AP.5@Example.com".lower() not in result.log.lower()
+    assert (
+        f"Stream '{STREAM}', record 5 (input record 5): invalid_payload: field name: is required"
+        in result.log
+    )
+    assert (
+        f"Stream '{STREAM}', record 10 (input record 10): mapping_failed:"
+        " field addresses[0].country: is not a country (an ISO 3166 code or name)"
+    ) in result.log
+    assert "Atlantis" not in result.log
+    assert "ap.5@example.com" not in result.log.lower()
 
 
 def test_sigterm_finishes_what_is_in_flight_and_exits_143(
