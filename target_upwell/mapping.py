@@ -1,34 +1,29 @@
 """Turn a tap's record into a Customer, by a per-stream map of Upwell field → JMESPath expression.
 
-A mapping is compiled once per stream: plain dotted paths become direct lookups, and
-JMESPath runs only where an expression needs it (a compiled ``search`` of a plain path is
-about ten times slower than a dict lookup).
+A mapping is compiled once per stream (see ``expressions``): plain paths become lookups,
+and JMESPath's interpreter runs only where an expression needs it.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jmespath
 import jmespath.exceptions
 
-from target_upwell import contract, normalize
+from target_upwell import contract, expressions, normalize
 from target_upwell.customer_input import Customer
 
-Getter = Callable[[Mapping[str, Any]], Any]
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Mapping, Sequence
+
+    from target_upwell.expressions import Getter
 
 PARENT_FIELD = "billToSourceSystemId"
 FILTER_KEY = "__filter__"
 TERMS_KEY = "__terms__"  # payment-terms text; dueOption when it reads as days
-WHOLE_RECORD = "@"
-_LEFT_SIDE_ONLY = frozenset(
-    {"subexpression", "index_expression", "projection", "value_projection", "filter_projection"}
-    | {"flatten", "pipe"}
-)
 _RELATIONS = (*contract.PASSTHROUGH_ARRAY_RELATIONS, *contract.PASSTHROUGH_OBJECT_RELATIONS)
 _KNOWN = frozenset(
     {
@@ -55,6 +50,10 @@ ADDRESS_SYNONYMS: dict[str, tuple[str, ...]] = {
     "zipOrPostalCode": ("postal_code", "zip"),
     "country": ("country",),
 }
+
+
+# What a getter raises when an expression can't be evaluated on a record.
+_EXPRESSION_FAILURES = (jmespath.exceptions.JMESPathError, TypeError, ValueError)
 
 
 class MappingConfigError(ValueError):
@@ -85,9 +84,26 @@ class FieldMap:
     terms: Getter | None = None
     referenced: frozenset[str] = frozenset()
 
+    def getters(self) -> Iterator[tuple[str, Getter]]:
+        """Every compiled expression, named by the field it fills."""
+        if self.record_filter is not None:
+            yield FILTER_KEY, self.record_filter
+        yield from self.scalars.items()
+        if callable(self.addresses):
+            yield "addresses", self.addresses
+        elif self.addresses is not None:
+            for i, address in enumerate(self.addresses):
+                yield from ((f"addresses[{i}].{n}", get) for n, get in address.items())
+        yield from ((f"customerRule.{n}", get) for n, get in (self.rule or {}).items())
+        if self.terms is not None:
+            yield TERMS_KEY, self.terms
+        yield from self.relations.items()
+        if self.parent is not None:
+            yield PARENT_FIELD, self.parent
+
     def unmapped(self, properties: Sequence[str]) -> list[str]:
         """Source fields no expression reads (``_sdc_*`` metadata aside)."""
-        if WHOLE_RECORD in self.referenced:
+        if expressions.WHOLE_RECORD in self.referenced:
             return []
         return [p for p in properties if p not in self.referenced and not p.startswith("_sdc_")]
 
@@ -159,63 +175,14 @@ def compile_expression(name: str, expression: object) -> tuple[Getter, set[str]]
         msg = f"{name} must be a JMESPath expression (a string)"
         raise MappingConfigError(msg)
     try:
-        parsed = jmespath.compile(expression)
-    except jmespath.exceptions.JMESPathError as exc:
+        getter, fields = expressions.compile_expression(expression)
+    except expressions.ExpressionError as exc:
         msg = f"{name} is not a valid JMESPath expression: {exc}"
         raise MappingConfigError(msg) from None
-    fields = _fields(parsed.parsed)
     if any(f.startswith("_sdc_") for f in fields):
         msg = f"{name} reads _sdc_ metadata, which is never mapped"
         raise MappingConfigError(msg)
-    path = _plain_path(parsed.parsed)
-    if path is None:
-        return parsed.search, fields
-    return _lookup(path), fields
-
-
-def _lookup(path: list[str]) -> Getter:
-    if len(path) == 1:
-        (key,) = path
-        return lambda record: record.get(key)
-
-    def walk(record: Mapping[str, Any]) -> Any:  # noqa: ANN401 (any JSON value)
-        value: Any = record
-        for part in path:
-            if not isinstance(value, dict):
-                return None
-            value = value.get(part)
-        return value
-
-    return walk
-
-
-def _plain_path(node: Mapping[str, Any]) -> list[str] | None:
-    if node["type"] == "field":
-        return [node["value"]]
-    if node["type"] == "subexpression":
-        parts = [_plain_path(child) for child in node["children"]]
-        if all(part is not None for part in parts):
-            return [name for part in parts if part for name in part]
-    return None
-
-
-def _fields(node: Mapping[str, Any]) -> set[str]:
-    """Top-level source fields an expression reads; ``@`` at the top reads them all.
-
-    Only the left side of a path, projection or pipe is evaluated against the record;
-    the rest reads whatever the left side yields.
-    """
-    kind = node["type"]
-    if kind == "current":
-        return {WHOLE_RECORD}
-    if kind == "field":
-        return {node["value"]}
-    children = node.get("children", [])
-    if kind == "subexpression" and children[0]["type"] == "current":
-        return _fields(children[1])  # `@.x` reads the record's field x
-    if kind in _LEFT_SIDE_ONLY:
-        children = children[:1]
-    return set().union(*(_fields(child) for child in children))
+    return getter, fields
 
 
 def auto_entry(properties: Sequence[str], key_properties: Sequence[str]) -> dict[str, Any]:
@@ -262,32 +229,49 @@ def apply(field_map: FieldMap, record: Mapping[str, Any], source_system: str) ->
     Raises:
         MappingError: an expression failed, or a value can't take Upwell's shape.
     """
-    if field_map.record_filter is not None and not _evaluate(
-        FILTER_KEY, field_map.record_filter, record
-    ):
+    try:
+        return _apply(field_map, record, source_system)
+    except MappingError:
+        raise
+    except _EXPRESSION_FAILURES:
+        raise _failed_expression(field_map, record) from None
+
+
+def _apply(field_map: FieldMap, record: Mapping[str, Any], source_system: str) -> Customer | None:
+    """The mapping itself; getters run bare here, and a failure is named afterwards."""
+    if field_map.record_filter is not None and not field_map.record_filter(record):
         return None
-    scalars = {n: _evaluate(n, g, record) for n, g in field_map.scalars.items()}
+    scalars = {n: get(record) for n, get in field_map.scalars.items()}
+    mapped_system = scalars.pop("sourceSystem", None)
     customer = Customer(
-        source_system=_normalized(
-            "sourceSystem", normalize.identifier, scalars.pop("sourceSystem", None)
-        )
+        source_system=_normalized("sourceSystem", normalize.identifier, mapped_system)
         or source_system,
         source_id=_source_id(scalars.pop("sourceSystemId", None)),
     )
     customer.scalars = _clean_scalars(scalars)
     customer.addresses = _addresses(field_map.addresses, record)
     if field_map.rule is not None and "dueOption" in field_map.rule:
-        raw = _evaluate("customerRule.dueOption", field_map.rule["dueOption"], record)
+        raw = field_map.rule["dueOption"](record)
         customer.due_option = _normalized("customerRule.dueOption", normalize.due_days, raw)
     elif field_map.terms is not None:
-        customer.due_option = _lenient_days(_evaluate(TERMS_KEY, field_map.terms, record))
+        customer.due_option = _lenient_days(field_map.terms(record))
     customer.relations = {
-        n: v for n, g in field_map.relations.items() if (v := _evaluate(n, g, record)) is not None
+        n: v for n, get in field_map.relations.items() if (v := get(record)) is not None
     }
     if field_map.parent is not None:
-        parent = _evaluate(PARENT_FIELD, field_map.parent, record)
+        parent = field_map.parent(record)
         customer.parent_source_id = _normalized(PARENT_FIELD, normalize.identifier, parent)
     return customer
+
+
+def _failed_expression(field_map: FieldMap, record: Mapping[str, Any]) -> MappingError:
+    """Run each expression alone, to name the one that failed (a rare, slow path)."""
+    for name, get in field_map.getters():
+        try:
+            get(record)
+        except _EXPRESSION_FAILURES as exc:  # noqa: PERF203 (a rare path, after a failure)
+            return MappingError(name, f"expression failed ({type(exc).__name__})")
+    return MappingError("(record)", "an expression failed")
 
 
 def _source_id(value: object) -> str:
@@ -316,27 +300,24 @@ def _addresses(
     if spec is None:
         return None
     if callable(spec):
-        raw = _evaluate("addresses", spec, record)
+        raw = spec(record)
         if raw is None:
             return []
         if not isinstance(raw, list) or not all(isinstance(a, dict) for a in raw):
             raise MappingError("addresses", "must yield a list of objects")  # noqa: EM101
-        rows = [dict(a) for a in raw]
+        rows = raw
     else:
-        rows = [
-            {n: _evaluate(f"addresses[{i}].{n}", g, record) for n, g in address.items()}
-            for i, address in enumerate(spec)
-        ]
+        rows = [{n: get(record) for n, get in address.items()} for address in spec]
     cleaned = []
     for i, row in enumerate(rows):
-        values = {n: normalize.text(v) for n, v in row.items()}
+        values = {n: v for n, raw in row.items() if (v := normalize.text(raw)) is not None}
         if "country" in values:
             values["country"] = _normalized(
                 f"addresses[{i}].country", normalize.country, values["country"]
             )
         # A constant type alone is not an address: an entry needs one real value.
-        if any(v is not None for n, v in values.items() if n != "type"):
-            cleaned.append({n: v for n, v in values.items() if v is not None})
+        if len(values) > ("type" in values):
+            cleaned.append(values)
     return cleaned
 
 
@@ -346,13 +327,6 @@ def _lenient_days(terms: object) -> int | None:
         return normalize.due_days(terms)
     except ValueError:
         return None
-
-
-def _evaluate(name: str, getter: Getter, record: Mapping[str, Any]) -> Any:  # noqa: ANN401
-    try:
-        return getter(record)
-    except (jmespath.exceptions.JMESPathError, TypeError, ValueError) as exc:
-        raise MappingError(name, f"expression failed ({type(exc).__name__})") from None
 
 
 def _normalized(name: str, rule: Callable[[Any], Any], value: object) -> Any:  # noqa: ANN401
