@@ -180,19 +180,21 @@ class TargetUpwell(Target):
     def _process_record_message(self, message_dict: dict[str, Any]) -> None:
         run = self.run
         run.position += 1
-        with run.guard():
-            if self._sdk_path:
+        if self._sdk_path:
+            with run.guard():
                 super()._process_record_message(message_dict)
-                return
-            self._assert_line_requires(message_dict, requires={"stream", "record"})
-            self._assert_sink_exists(message_dict["stream"])
-            sink = self._sinks_active[message_dict["stream"]]
-            record = message_dict["record"]
-            sink._singer_validate_message(record)  # noqa: SLF001 (the SDK's own key check)
-            if isinstance(sink, CustomersSink):
-                sink.accept(record, run.position)
-            if sink.is_full:
+            return
+        self._assert_line_requires(message_dict, requires={"stream", "record"})
+        self._assert_sink_exists(message_dict["stream"])
+        sink = self._sinks_active[message_dict["stream"]]
+        record = message_dict["record"]
+        sink._singer_validate_message(record)  # noqa: SLF001 (the SDK's own key check)
+        if isinstance(sink, CustomersSink):
+            sink.accept(record, run.position)
+        if sink.is_full:
+            with run.guard():  # handing a batch on is where an earlier failure surfaces
                 self.drain_one(sink)
+        with run.guard():
             self._handle_max_record_age()
 
     @override

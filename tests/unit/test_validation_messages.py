@@ -227,3 +227,21 @@ def test_the_record_validator_never_raises_and_always_returns_value_free_problem
         "billing",
         "billing.zip",
     }
+
+
+def test_the_compiled_check_agrees_with_the_full_check_on_long_enums_and_formats() -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "code": {"enum": [f"C{i:02d}" for i in range(40)]},
+            "when": {"type": "string", "format": "date-time"},
+            "format": {"type": "integer"},
+        },
+    }
+    check = SchemaCheck(schema)
+
+    assert check({"code": "C07", "when": "not a date", "format": 3}) == []
+    assert [str(p) for p in check({"code": "ZZ"})] == [
+        "field code: must be one of " + ", ".join(f"C{i:02d}" for i in range(40))
+    ]
+    assert [str(p) for p in check({"format": "x"})] == ["field format: must be of type integer"]
