@@ -120,6 +120,8 @@ class TestTargetUpwell(_StandardTests):  # type: ignore[misc,valid-type]
     def resource(self, sandbox: SandboxHandle) -> SandboxHandle:
         return sandbox
 
+    extra_config: dict[str, Any] = {}  # noqa: RUF012 (read-only, per class)
+
     @pytest.fixture
     def runner(self, sandbox: SandboxHandle, tmp_path: Path) -> TargetTestRunner:
         config = {
@@ -128,6 +130,7 @@ class TestTargetUpwell(_StandardTests):  # type: ignore[misc,valid-type]
             "source_system": "SDK-TESTS",
             "mapping": STANDARD_MAPPING,
             "dead_letter_file": str(tmp_path / "rejected.jsonl"),
+            **self.extra_config,
         }
         return ClosingRunner(TargetUpwell, config=config)
 
@@ -135,15 +138,5 @@ class TestTargetUpwell(_StandardTests):  # type: ignore[misc,valid-type]
 class TestTargetUpwellOnTheSdkPath(TestTargetUpwell):
     """The same suite through the SDK's own per-record path, which stream maps select."""
 
-    @pytest.fixture
-    def runner(self, sandbox: SandboxHandle, tmp_path: Path) -> TargetTestRunner:
-        config = {
-            "api_key": sandbox.api_key,
-            "api_url": sandbox.url,
-            "source_system": "SDK-TESTS",
-            "mapping": STANDARD_MAPPING,
-            "dead_letter_file": str(tmp_path / "rejected.jsonl"),
-            # A map for a stream no test sends: it changes nothing but selects the SDK path.
-            "stream_maps": {"no_such_stream": {"__filter__": "True"}},
-        }
-        return ClosingRunner(TargetUpwell, config=config)
+    # A map for a stream no test sends: it changes nothing but selects the SDK path.
+    extra_config = {"stream_maps": {"no_such_stream": {"__filter__": "True"}}}  # noqa: RUF012

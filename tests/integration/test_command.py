@@ -97,18 +97,8 @@ def test_sigterm_finishes_what_is_in_flight_and_exits_143(
     sandbox: SandboxHandle, tmp_path: Path
 ) -> None:
     sandbox.set_faults([{"kind": "latency", "ms": 300}])
-    config_file = tmp_path / "config.json"
     cfg = config(sandbox.url, sandbox.api_key, tmp_path, batch_size_rows=20)
-    config_file.write_text(json.dumps(cfg))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "target_upwell", "--config", str(config_file)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    assert process.stdin is not None
-    process.stdin.write(singer([record(n) for n in range(1, 101)], state_every=20).encode())
-    process.stdin.flush()  # stdin stays open: the tap is still "running"
+    process = _start(cfg, tmp_path, singer([record(n) for n in range(1, 101)], state_every=20))
     _wait_for_requests(sandbox, 2)
     process.send_signal(signal.SIGTERM)
     stdout, stderr = process.communicate(timeout=60)
@@ -127,22 +117,12 @@ def test_killed_at_any_point_and_resumed_loses_and_duplicates_nothing(
 ) -> None:
     records = [record(n) for n in range(1, 1201)]
     cfg = config(sandbox.url, sandbox.api_key, tmp_path, batch_size_rows=50)
-    config_file = tmp_path / "config.json"
-    config_file.write_text(json.dumps(cfg))
     sandbox.set_faults([{"kind": "latency", "ms": 20}])
     seen = 0
     for kill_after_requests in (3, 9, 17):
         text = singer(records[seen:], state_every=25)
         text = text.replace('"seen": ', '"seen_from_resume": ')  # positions restart per run
-        process = subprocess.Popen(
-            [sys.executable, "-m", "target_upwell", "--config", str(config_file)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-        )
-        assert process.stdin is not None
-        process.stdin.write(text.encode())
-        process.stdin.flush()
+        process = _start(cfg, tmp_path, text)
         _wait_for_requests(sandbox, kill_after_requests)
         process.kill()
         stdout, _ = process.communicate(timeout=60)
@@ -155,6 +135,22 @@ def test_killed_at_any_point_and_resumed_loses_and_duplicates_nothing(
     assert final.exit_code == 0
     keys = [c["sourceSystemId"] for c in sandbox.customers()]
     assert len(keys) == len(set(keys)) == 1200
+
+
+def _start(cfg: dict, tmp_path: Path, text: str) -> subprocess.Popen[bytes]:
+    """The target as a process whose stdin stays open, as if the tap were still running."""
+    config_file = tmp_path / "config.json"
+    config_file.write_text(json.dumps(cfg))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "target_upwell", "--config", str(config_file)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdin is not None
+    process.stdin.write(text.encode())
+    process.stdin.flush()
+    return process
 
 
 def _wait_for_requests(sandbox: SandboxHandle, count: int) -> None:
