@@ -135,8 +135,15 @@ class Store:
             return found[0] if found else None
 
     def search(self, tenant: str, query: Query) -> list[dict[str, object]]:
-        """One page of the tenant's customers that match the query."""
-        sql = _PAGE.format(query.where, query.order_by)
+        """One page of the tenant's customers that match the query.
+
+        A search by source key must use the unique index: left alone, SQLite walks the
+        (tenant, id) index to skip the sort and scans every customer of the tenant.
+        """
+        order_by = query.order_by
+        if '"sourceSystemId"' in query.where:
+            order_by = order_by.replace('"id"', '+"id"')  # unary +: no index for the order
+        sql = _PAGE.format(query.where, order_by)
         with self._transaction() as db:
             rows = db.execute(sql, (tenant, *query.params, query.limit, query.offset))
             return load(db, [row["id"] for row in rows])
