@@ -188,10 +188,10 @@ class UpwellClient:
         except requests.exceptions.RequestException as exc:
             raise _translate(exc, f"{method} {path}") from exc
         if response.ok:
-            body: Json = response.json() if response.content else {}
+            body: Json = encoding.loads(response.content) if response.content else {}
             return body
         try:
-            error_body = response.json()
+            error_body = encoding.loads(response.content)
         except ValueError:
             error_body = None
         wait = retry_after_seconds(response.headers.get("Retry-After"))
