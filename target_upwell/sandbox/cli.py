@@ -11,6 +11,7 @@ import logging
 import signal
 import sqlite3
 import sys
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -46,10 +47,6 @@ customers-create, customers-list, customers-get, customers-search,
 customers-update-by-id, customers-update-by-source. The admin endpoint
 PUT /_sandbox/faults takes the same rules as JSON. See the README.
 """
-
-
-class _StopRequestedError(Exception):
-    """Raised in the main thread by SIGTERM or SIGINT to leave ``serve_forever``."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -160,14 +157,16 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _run(server: SandboxServer, app: Sandbox) -> int:
+    def request_stop(_signum: int, _frame: FrameType | None) -> None:
+        # shutdown() waits for serve_forever to notice, so it can't run in the main thread;
+        # nothing is raised in the middle of whatever the main thread was doing.
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
     try:
-        # Inside the try from the first moment a signal may raise, so no stop escapes.
-        signal.signal(signal.SIGTERM, _request_stop)
-        signal.signal(signal.SIGINT, _request_stop)
         print(server.url, flush=True)  # noqa: T201 - the URL line is the command's stdout contract
         server.serve_forever(poll_interval=0.2)
-    except _StopRequestedError:
-        pass
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -175,10 +174,6 @@ def _run(server: SandboxServer, app: Sandbox) -> int:
         app.store.close()
     logger.info("stopped")
     return 0
-
-
-def _request_stop(_signum: int, _frame: FrameType | None) -> None:
-    raise _StopRequestedError
 
 
 def _show(args: argparse.Namespace) -> int:
