@@ -2,7 +2,7 @@
 
 Run as ``python benchmarks/stock_target.py < input.singer``. It pays exactly what the SDK
 pays per record (its JSON reader with Decimal numbers, jsonschema validation, date-time
-parsing, metadata, batching) and nothing for a destination.
+parsing, key checks, batching) and nothing for a destination.
 """
 
 from __future__ import annotations
