@@ -13,13 +13,13 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from target_upwell.batching import Batch
-from target_upwell.outcomes import RejectionLog
+from target_upwell.outcomes import Outcome, Reason, Rejection, RejectionLog
 
 if TYPE_CHECKING:
     from target_upwell.batching import Item
     from target_upwell.checkpoint import Checkpoints
     from target_upwell.deadletter import DeadLetterWriter
-    from target_upwell.outcomes import Rejection, Summary
+    from target_upwell.outcomes import Summary
     from target_upwell.reconcile import Reconciler, Report
 
 
@@ -57,6 +57,8 @@ class Loader:
         with self._changed:
             self._changed.wait_for(lambda: self.failure is not None or self._has_room(keys))
             self._raise_failure()
+            if not final and any(self._deferred.values()):
+                batch = self._after_deferred(batch)
             self._in_flight.append(batch)
         self._summary.add(batch.stream, batches=1)
         self._pool.submit(self._run, batch, final)
@@ -118,6 +120,33 @@ class Loader:
         if self.failure is None:
             self._checkpoints.release()
 
+    def _after_deferred(self, batch: Batch) -> Batch:
+        """Settle a later record for a deferred key, so the run's order still holds.
+
+        Under upsert the later record replaces the deferred one; under append-only the
+        deferred one came first, so the later one is rejected.
+        """
+        held = {item.customer.key for items in self._deferred.values() for item in items}
+        clash = batch.keys & held
+        if not clash:
+            return batch
+        if self._reconciler.options.upsert:
+            for stream, items in self._deferred.items():
+                kept = [item for item in items if item.customer.key not in clash]
+                self._summary.count(stream, Outcome.MERGED, len(items) - len(kept))
+                self._deferred[stream] = kept
+            return batch
+        for item in batch.items:
+            if item.customer.key in clash:
+                customer = item.customer
+                self.reject(
+                    Rejection(
+                        batch.stream, customer.source_id, item.position, Reason.ALREADY_EXISTS
+                    )
+                )
+        kept = [item for item in batch.items if item.customer.key not in clash]
+        return Batch(batch.stream, kept, token=batch.token)
+
     def _defer(self, report: Report) -> None:
         """Hold customers whose parent is not in Upwell yet; their STATE waits with them."""
         token = _deferred_token(report.stream)
@@ -137,6 +166,7 @@ class Loader:
             requests=report.tally.requests,
             retries=report.tally.retries,
             addresses_not_updated=report.addresses_not_updated,
+            rules_not_updated=report.rules_not_updated,
         )
 
 

@@ -174,7 +174,21 @@ class TargetUpwell(Target):
     @override
     def _process_schema_message(self, message_dict: dict[str, Any]) -> None:
         with self.run.guard():
+            self._drain_replaced_sink(message_dict)
             super()._process_schema_message(message_dict)
+
+    def _drain_replaced_sink(self, message_dict: dict[str, Any]) -> None:
+        """Hand on the old sink's records before a changed SCHEMA replaces it.
+
+        The SDK would drain the old sink only at the next full drain, after the new sink's
+        batches, and an older record would then overwrite a newer one.
+        """
+        old = self._sinks_active.get(message_dict.get("stream", ""))
+        if old is None:
+            return
+        keys = list(message_dict.get("key_properties") or [])
+        if old.original_schema != message_dict.get("schema") or list(old.key_properties) != keys:
+            self.drain_one(old)
 
     @override
     def _process_record_message(self, message_dict: dict[str, Any]) -> None:

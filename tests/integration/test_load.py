@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from typing import TYPE_CHECKING
 
-from harness import STREAM, config, load, record, singer
+from harness import MAPPING, SCHEMA, STREAM, config, load, record, singer
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -243,3 +243,56 @@ def _new_requests(before: dict, after: dict) -> dict[str, int]:
         if delta:
             changed[endpoint] = delta
     return changed
+
+
+def _with_parent(number: int, name: str, parent: int) -> dict:
+    return {**record(number, name=name), "Parent No": str(parent)}
+
+
+def test_a_later_record_wins_over_one_waiting_for_its_parent(
+    sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    mapping = {STREAM: {**MAPPING[STREAM], "billToSourceSystemId": '"Parent No"'}}
+    del mapping[STREAM]["billToCustomerId"]
+    records = [
+        _with_parent(1, "old v1", parent=9),
+        record(2),
+        _with_parent(1, "new v2", parent=9),
+        record(9),
+    ]
+    cfg = config(sandbox.url, sandbox.api_key, tmp_path, batch_size_rows=2, mapping=mapping)
+
+    result = load(cfg, singer(records))
+
+    assert result.exit_code == 0
+    stored = {c["sourceSystemId"]: c for c in sandbox.customers()}
+    assert stored["1"]["name"] == "new v2"
+    assert stored["1"]["billToCustomerId"] == stored["9"]["id"]
+
+
+def test_a_changed_schema_does_not_reorder_writes(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    first = singer([record(1, name="old v1")])
+    wider = {**SCHEMA, "properties": {**SCHEMA["properties"], "Notes": {"type": "string"}}}
+    schema = {"type": "SCHEMA", "stream": STREAM, "schema": wider, "key_properties": ["Cust No"]}
+    later = [record(1, name="new v2"), record(2)]
+    text = first + json.dumps(schema) + "\n" + singer(later).split("\n", 1)[1]
+
+    # The new sink fills (2 rows) and goes out while the old one still holds "old v1".
+    result = load(config(sandbox.url, sandbox.api_key, tmp_path, batch_size_rows=2), text)
+
+    assert result.exit_code == 0
+    assert {c["sourceSystemId"]: c["name"] for c in sandbox.customers()}["1"] == "new v2"
+
+
+def test_terms_for_a_customer_without_a_rule_are_counted_not_resent(
+    sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    without_terms = record(1)
+    without_terms["Terms"] = None
+    load(config(sandbox.url, sandbox.api_key, tmp_path), singer([without_terms]))
+
+    again = load(config(sandbox.url, sandbox.api_key, tmp_path), singer([record(1)]))
+
+    assert again.stream()["unchanged"] == 1
+    assert again.stream()["rules_not_updated"] == 1
+    assert "customers-update-by-source" not in sandbox.stats()["requests"]
