@@ -75,9 +75,10 @@ def update_body(customer: Customer, held: dict[str, Any]) -> dict[str, Any] | No
         and not (value is None and name in contract.NEVER_CLEARED)
         and not _same(name, value, held.get(name))
     }
-    held_rule = held.get("customerRule") or {}
-    rule_changed = customer.due_option is not None and customer.due_option != held_rule.get(
-        "dueOption"
+    held_rule = held.get("customerRule")
+    rule_changed = held_rule is not None and customer.due_option not in (
+        None,
+        held_rule.get("dueOption"),
     )
     if not changes and not rule_changed:
         return None
@@ -89,6 +90,14 @@ def update_body(customer: Customer, held: dict[str, Any]) -> dict[str, Any] | No
     if rule_changed:
         body["customerRulesInput"] = {"dueOption": customer.due_option}
     return body
+
+
+def rule_unsettable(customer: Customer, held: dict[str, Any]) -> bool:
+    """True when payment terms are mapped but Upwell holds no rule row to update.
+
+    The update endpoint changes an existing rule only, so those terms can't be set.
+    """
+    return customer.due_option is not None and held.get("customerRule") is None
 
 
 def addresses_differ(customer: Customer, held: dict[str, Any]) -> bool:

@@ -70,7 +70,7 @@ class RejectionLog:
         self._dead_letter = dead_letter
         self._limit = limit
         self._count = 0
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entrant: the SIGTERM handler reports the summary
 
     def note(self, rejection: Rejection) -> None:
         """Log one rejection, or the notice that further ones go unlogged."""
@@ -111,6 +111,7 @@ class StreamCounts:
     outcomes: Counter[str] = field(default_factory=Counter)
     rejected_by_reason: Counter[str] = field(default_factory=Counter)
     addresses_not_updated: int = 0
+    rules_not_updated: int = 0
     batches: int = 0
     requests: int = 0
     retries: int = 0
@@ -122,6 +123,7 @@ class StreamCounts:
             **{o.value: self.outcomes[o.value] for o in Outcome},
             "rejected_by_reason": dict(self.rejected_by_reason),
             "addresses_not_updated": self.addresses_not_updated,
+            "rules_not_updated": self.rules_not_updated,
             "batches": self.batches,
             "requests": self.requests,
             "retries": self.retries,
@@ -134,7 +136,7 @@ class Summary:
     def __init__(self, progress_every: float = 10.0) -> None:
         """Progress lines are due at most every ``progress_every`` seconds."""
         self.streams: dict[str, StreamCounts] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entrant: the SIGTERM handler reports the summary
         self._progress_every = progress_every
         self._next_progress = time.monotonic() + progress_every
         self._started = time.monotonic()
@@ -210,7 +212,8 @@ class Summary:
                 lines.append(
                     f"Stream '{name}': {counts.received} received: {outcomes}"
                     + (f" ({reasons})" if reasons else "")
-                    + f"; {counts.addresses_not_updated} addresses not updated;"
+                    + f"; {counts.addresses_not_updated} addresses and"
+                    f" {counts.rules_not_updated} payment terms not updated;"
                     f" {counts.batches} batches, {counts.requests} requests,"
                     f" {counts.retries} retries"
                 )

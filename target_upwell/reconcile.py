@@ -20,7 +20,12 @@ from typing import TYPE_CHECKING, Any
 from target_upwell import contract
 from target_upwell.batching import Batch, Item, cut, dedupe, halves
 from target_upwell.client import Json, Tally, UpwellClient
-from target_upwell.customer_input import Customer, addresses_differ, update_body
+from target_upwell.customer_input import (
+    Customer,
+    addresses_differ,
+    rule_unsettable,
+    update_body,
+)
 from target_upwell.errors import (
     AmbiguousError,
     ApiError,
@@ -64,6 +69,7 @@ class Report:
     outcomes: Counter[Outcome] = field(default_factory=Counter)
     rejections: list[Rejection] = field(default_factory=list)
     addresses_not_updated: int = 0
+    rules_not_updated: int = 0
     tally: Tally = field(default_factory=Tally)
     deferred: list[Item] = field(default_factory=list)  # their parent is not in Upwell yet
 
@@ -232,6 +238,7 @@ class _Job:
             msg = f"bulk insert still unconfirmed after {self.options.max_retries} retries"
             raise RetriesExhaustedError(msg) from exc
         self.report.tally.retries += 1
+        self.client.pause(self.options.max_retries - retries_left)  # let a slow commit finish
         held = self.find(group)
         missing = [i for i in group if i.customer.key not in held]
         for item in group:
@@ -260,7 +267,7 @@ class _Job:
             return
         for item in group:
             if item.customer.key in held:
-                self.update(item, held[item.customer.key], fresh=Outcome.UPDATED)
+                self.update(item, held[item.customer.key], fresh=Outcome.UPDATED, may_insert=False)
         self.insert([i for i in group if i.customer.key not in held])
 
     def isolate(self, group: list[Item], exc: ApiError, reason: Reason) -> None:
@@ -279,15 +286,17 @@ class _Job:
 
     # -- updates and deletions --------------------------------------------------------
 
-    def update(self, item: Item, held: Json, *, fresh: Outcome) -> None:
+    def update(self, item: Item, held: Json, *, fresh: Outcome, may_insert: bool = True) -> None:
         """PUT by source id, only when a mapped value differs from what Upwell holds."""
         if addresses_differ(item.customer, held):
             self.report.addresses_not_updated += 1
+        if rule_unsettable(item.customer, held):
+            self.report.rules_not_updated += 1
         body = update_body(item.customer, held)
         if body is None:
             self.report.outcomes[Outcome.UNCHANGED] += 1
             return
-        self.put(item, body, fresh)
+        self.put(item, body, fresh, may_insert=may_insert)
 
     def delete(self, item: Item, held: Json | None) -> None:
         """Set ``deletedAt`` on a customer that exists; nothing to do for one that doesn't."""
@@ -305,13 +314,19 @@ class _Job:
         }
         self.put(item, body, Outcome.DELETED)
 
-    def put(self, item: Item, body: dict[str, Any], outcome: Outcome) -> None:
-        """Send an update; after an ambiguous failure, look again before re-sending."""
-        for _ in range(self.options.max_retries + 1):
+    def put(
+        self, item: Item, body: dict[str, Any], outcome: Outcome, *, may_insert: bool = True
+    ) -> None:
+        """Send an update; after an ambiguous failure, look again before re-sending.
+
+        A customer the update no longer finds is inserted, once (``may_insert``).
+        """
+        for attempt in range(self.options.max_retries + 1):
             try:
                 affected = self.client.update_by_source_id(body, self.report.tally)
             except AmbiguousError:
                 self.report.tally.retries += 1
+                self.client.pause(attempt)
                 held = self.find([item]).get(item.customer.key)
                 refreshed = None if held is None else _refreshed(item.customer, body, held)
                 if refreshed is None:
@@ -322,8 +337,14 @@ class _Job:
             except (RejectedError, ConflictError) as exc:
                 self.reject(item, Reason.API_REJECTED, exc)
                 return
-            if affected == 0 and outcome is not Outcome.DELETED:
+            except TooLargeError as exc:
+                self.reject(item, Reason.TOO_LARGE, exc)
+                return
+            if affected == 0 and outcome is not Outcome.DELETED and may_insert:
                 self.insert_group([item], self.options.max_retries)
+                return
+            if affected == 0:
+                self.report.outcomes[Outcome.SKIPPED] += 1  # nothing holds that key any more
                 return
             self.report.outcomes[outcome] += 1
             return

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from target_upwell.customer_input import Customer, addresses_differ, update_body
+from target_upwell.customer_input import Customer, addresses_differ, rule_unsettable, update_body
 
 ADDRESS = {"type": "BILLING", "streetLine1": "1 Main St", "city": "Boston", "country": "US"}
 
@@ -110,11 +110,12 @@ def test_a_changed_due_option_goes_in_the_customer_rules_input() -> None:
     }
 
 
-def test_a_due_option_for_a_customer_without_a_rule_is_a_change() -> None:
-    body = update_body(customer(), held(customerRule=None))
+def test_a_due_option_for_a_customer_without_a_rule_cannot_be_set_and_is_no_change() -> None:
+    mine = customer()
 
-    assert body is not None
-    assert body["customerRulesInput"] == {"dueOption": 30}
+    assert update_body(mine, held(customerRule=None)) is None
+    assert rule_unsettable(mine, held(customerRule=None))
+    assert not rule_unsettable(mine, held(customerRule={"dueOption": 60}))
 
 
 def test_an_unmapped_due_option_is_not_a_change() -> None:
