@@ -127,6 +127,14 @@ class UpwellClient:
             found.extend(self._search(where, tally))
         return found
 
+    def pause(self, attempt: int) -> None:
+        """Wait one backoff step (the ``attempt``-th) before looking at what a write did."""
+        waits = self._policy.waits()
+        wait = next(waits)
+        for _ in range(attempt):
+            wait = next(waits)
+        self._policy.sleep(wait)
+
     def check_key(self, tally: Tally) -> None:
         """One read-only call that fails with ``AuthError`` when the key is refused."""
         self._send("GET", f"{contract.LIST_PATH}?limit=1", None, tally, idempotent=True)

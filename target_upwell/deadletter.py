@@ -29,7 +29,7 @@ class DeadLetterWriter:
         self._include_record = include_record
         self._file: IO[bytes] | None = None
         self._dirty = False
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entrant: the SIGTERM handler may interrupt a write
         self.written = 0
 
     def write(self, rejection: Rejection) -> None:

@@ -46,8 +46,12 @@ class ApiProblem:
         return int(match.group(1)) if match else None
 
     def describe(self) -> str:
-        """One line for a log: status, code and message, never a request body."""
-        parts = [f"HTTP {self.status}", self.code, self.message]
+        """One line for a log: status, code and path.
+
+        Never the message: an API's message may quote the row's values (Postgres'
+        "Failing row contains (...)"). The dead-letter file keeps it.
+        """
+        parts = [f"HTTP {self.status}", self.code, f"at {self.path}" if self.path else ""]
         return " ".join(part for part in parts if part)
 
 

@@ -60,6 +60,7 @@ def mark_deleted(customer: Customer, deleted_at: object) -> None:
     when = deleted_at.isoformat() if isinstance(deleted_at, dt.datetime) else deleted_at
     customer.deleted = True
     customer.scalars = {"deletedAt": when}
+    customer.parent_source_id = None  # a deletion needs no parent
 
 
 def record_key(record: dict[str, Any], key_properties: Sequence[str]) -> str | None:

@@ -53,7 +53,12 @@ ADDRESS_SYNONYMS: dict[str, tuple[str, ...]] = {
 
 
 # What a getter raises when an expression can't be evaluated on a record.
-_EXPRESSION_FAILURES = (jmespath.exceptions.JMESPathError, TypeError, ValueError)
+_EXPRESSION_FAILURES = (
+    jmespath.exceptions.JMESPathError,
+    TypeError,
+    ValueError,
+    ArithmeticError,
+)
 
 
 class MappingConfigError(ValueError):
@@ -334,3 +339,5 @@ def _normalized(name: str, rule: Callable[[Any], Any], value: object) -> Any:  #
         return rule(value)
     except ValueError as exc:
         raise MappingError(name, str(exc)) from None
+    except ArithmeticError:  # e.g. an infinite number, from to_number("1e999")
+        raise MappingError(name, "is not a finite number") from None

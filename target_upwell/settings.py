@@ -53,6 +53,8 @@ def problems(config: dict[str, Any]) -> list[str]:
         for name in ("batch_size_rows", "max_concurrent_requests")
         if name in config and int(config[name]) < 1
     )
+    if "max_retries" in config and int(config["max_retries"]) < 0:
+        found.append("max_retries: must be 0 or more.")
     if config.get("load_method") == "overwrite":
         found.append(OVERWRITE_PROBLEM)
     try:

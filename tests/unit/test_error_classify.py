@@ -78,10 +78,11 @@ def test_a_transient_error_keeps_the_servers_retry_after() -> None:
     assert error.retry_after == 7.0
 
 
-def test_the_error_message_is_the_one_line_description() -> None:
+def test_the_error_message_is_the_one_line_description_without_the_apis_words() -> None:
     error = classify(400, HASURA_INVALID)
 
-    assert str(error) == "HTTP 400 validation-failed field 'x' not found"
+    assert str(error) == "HTTP 400 validation-failed at $"
+    assert error.problem.message == "field 'x' not found"  # kept for the dead-letter file
 
 
 def test_parse_problem_reads_hasuras_runtime_envelope() -> None:
@@ -157,11 +158,12 @@ def test_the_row_is_the_index_the_error_path_names(path: str, row: int | None) -
     ("problem", "text"),
     [
         (ApiProblem(503), "HTTP 503"),
-        (ApiProblem(400, "constraint-violation", "dup"), "HTTP 400 constraint-violation dup"),
-        (ApiProblem(422, message="name is required", path="$.x"), "HTTP 422 name is required"),
+        (ApiProblem(400, "constraint-violation", "dup"), "HTTP 400 constraint-violation"),
+        (
+            ApiProblem(422, message="Failing row contains (a@b.example.com)", path="$.x"),
+            "HTTP 422 at $.x",
+        ),
     ],
 )
-def test_describe_is_status_code_and_message_without_the_path(
-    problem: ApiProblem, text: str
-) -> None:
+def test_describe_is_status_code_and_path_never_the_message(problem: ApiProblem, text: str) -> None:
     assert problem.describe() == text
