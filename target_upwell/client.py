@@ -105,11 +105,12 @@ class UpwellClient:
         """Close pooled connections."""
         self._session.close()
 
-    def bulk_create(self, inputs: Sequence[Json], tally: Tally) -> list[Json]:
-        """Insert customers in one all-or-nothing request; return the created rows."""
-        body = self._send("POST", contract.BULK_CREATE_PATH, {"inputs": list(inputs)}, tally)
-        returning: list[Json] = body.get("createCustomers", {}).get("returning", [])
-        return returning
+    def bulk_create(self, inputs: Sequence[Json], tally: Tally) -> None:
+        """Insert customers in one all-or-nothing request.
+
+        Its answer lists every created row; nothing here needs them, so it isn't parsed.
+        """
+        self._send("POST", contract.BULK_CREATE_PATH, {"inputs": list(inputs)}, tally, read=False)
 
     def update_by_source_id(self, update: Json, tally: Tally) -> int:
         """Apply one PUT-by-source-id body; return how many customers it touched."""
@@ -156,7 +157,7 @@ class UpwellClient:
                 return rows
             offset += len(customers)
 
-    def _send(
+    def _send(  # noqa: PLR0913 (two keyword-only switches)
         self,
         method: str,
         path: str,
@@ -164,13 +165,17 @@ class UpwellClient:
         tally: Tally,
         *,
         idempotent: bool = False,
+        read: bool = True,
     ) -> Json:
-        """One call with retries; only an idempotent call is retried after an ambiguous failure."""
+        """One call with retries; only an idempotent call is retried after an ambiguous failure.
+
+        ``read=False`` skips parsing a successful answer's body.
+        """
         data = None if payload is None else encoding.dumps(payload)
         waits = self._policy.waits()
         for attempt in range(self._policy.max_retries + 1):
             try:
-                return self._attempt(method, path, data, tally)
+                return self._attempt(method, path, data, tally, read=read)
             except TransientError as exc:
                 if isinstance(exc, AmbiguousError) and not idempotent:
                     raise
@@ -183,7 +188,9 @@ class UpwellClient:
             self._policy.sleep(wait)
         raise AssertionError  # pragma: no cover (the loop always returns or raises)
 
-    def _attempt(self, method: str, path: str, data: bytes | None, tally: Tally) -> Json:
+    def _attempt(
+        self, method: str, path: str, data: bytes | None, tally: Tally, *, read: bool
+    ) -> Json:
         self._limiter.wait()
         if self._stop.is_set():
             msg = "the run is stopping; no new request is sent"
@@ -196,7 +203,7 @@ class UpwellClient:
         except requests.exceptions.RequestException as exc:
             raise _translate(exc, f"{method} {path}") from exc
         if response.ok:
-            body: Json = encoding.loads(response.content) if response.content else {}
+            body: Json = encoding.loads(response.content) if read and response.content else {}
             return body
         try:
             error_body = encoding.loads(response.content)

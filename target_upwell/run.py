@@ -7,6 +7,7 @@ rejected records than ``max_rejected_records``; 128 + the signal after SIGINT or
 from __future__ import annotations
 
 import contextlib
+import gc
 import sys
 import threading
 import uuid
@@ -58,6 +59,7 @@ class Run:
         """
         self.settings = settings
         self.logger = logger
+        _collect_less_often()
         self.run_id = uuid.uuid4().hex
         self.position = 0
         self._announced: set[str] = set()
@@ -194,6 +196,17 @@ class Run:
         if self._stopping.is_set():
             msg = "the run is stopping; the retry is abandoned"
             raise StoppingError(msg)
+
+
+def _collect_less_often() -> None:
+    """A load makes millions of short-lived dicts and almost no cycles.
+
+    The cyclic collector's default thresholds spend about a tenth of the CPU rescanning
+    them; collecting less often, after freezing what setup allocated, saves it.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
 
 
 def _fatal_message(exc: UpwellError) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from typing import IO, TYPE_CHECKING, Any
 
@@ -154,7 +155,7 @@ class TargetUpwell(Target):
             self.max_parallelism = 1  # process_batch only queues; the loader overlaps requests
         return self._run
 
-    @property
+    @functools.cached_property
     def _sdk_path(self) -> bool:
         """Stream maps and flattening need the SDK's own per-record path."""
         return bool(self.config.get("stream_maps") or self.config.get("flattening_enabled"))
