@@ -16,6 +16,8 @@ from target_upwell.batching import Batch
 from target_upwell.outcomes import Outcome, Reason, Rejection, RejectionLog
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from target_upwell.batching import Item
     from target_upwell.checkpoint import Checkpoints
     from target_upwell.deadletter import DeadLetterWriter
@@ -26,13 +28,15 @@ if TYPE_CHECKING:
 class Loader:
     """At most ``max_concurrent`` batches in flight, across all streams."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913, PLR0917 (its collaborators, wired once by the run)
         self,
         reconciler: Reconciler,
         checkpoints: Checkpoints,
         summary: Summary,
         dead_letter: DeadLetterWriter,
         max_concurrent: int,
+        *,
+        on_failure: Callable[[], None] = lambda: None,
     ) -> None:
         """The window's size is ``max_concurrent`` (the setting ``max_concurrent_requests``)."""
         self._reconciler = reconciler
@@ -40,6 +44,7 @@ class Loader:
         self._summary = summary
         self._dead_letter = dead_letter
         self._max = max_concurrent
+        self._on_failure = on_failure
         self._pool = ThreadPoolExecutor(max_workers=max_concurrent, thread_name_prefix="upwell")
         self._changed = threading.Condition(threading.RLock())
         self._in_flight: list[Batch] = []
@@ -113,6 +118,7 @@ class Loader:
         except BaseException as exc:  # noqa: BLE001 (handed to the main thread, re-raised there)
             with self._changed:
                 self.failure = self.failure or exc
+            self._on_failure()
         finally:
             with self._changed:
                 self._in_flight.remove(batch)

@@ -35,6 +35,9 @@ CREATE TABLE IF NOT EXISTS customers (
 CREATE UNIQUE INDEX IF NOT EXISTS customers_tenant_id_key ON customers (tenant, id);
 CREATE UNIQUE INDEX IF NOT EXISTS customers_tenant_source_system_source_system_id_key
     ON customers (tenant, sourceSystem, sourceSystemId);
+-- Deleting a customer checks who bills to it; without this index each check scans the table.
+CREATE INDEX IF NOT EXISTS customers_tenant_bill_to_customer_id
+    ON customers (tenant, billToCustomerId);
 CREATE TABLE IF NOT EXISTS addresses (
     id TEXT PRIMARY KEY,
     customer_id TEXT NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
