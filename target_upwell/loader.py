@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 class Loader:
     """At most ``max_concurrent`` batches in flight, across all streams."""
 
-    def __init__(  # noqa: PLR0913, PLR0917 (its collaborators, wired once by the run)
+    def __init__(  # noqa: PLR0913 (its collaborators, wired once by the run)
         self,
         reconciler: Reconciler,
         checkpoints: Checkpoints,
