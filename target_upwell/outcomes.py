@@ -166,11 +166,6 @@ class Summary:
             for name, n in numbers.items():
                 setattr(counts, name, getattr(counts, name) + n)
 
-    def total(self, outcome: Outcome) -> int:
-        """One outcome summed over every stream."""
-        with self._lock:
-            return sum(c.outcomes[outcome.value] for c in self.streams.values())
-
     def rejected_by_reason(self) -> Counter[str]:
         """Rejections by reason over every stream."""
         with self._lock:
