@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
 
 
 def _default(value: object) -> object:
@@ -25,3 +28,23 @@ def dumps(value: object) -> bytes:
 def loads(data: bytes | str) -> Any:  # noqa: ANN401 (any JSON value)
     """Decode JSON text."""
     return orjson.loads(data)
+
+
+def objects(lines: Iterable[bytes | str]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Each non-blank line as a JSON object, with its line number.
+
+    Raises:
+        ValueError: a line is not a JSON object; the message names it by number, never
+            quotes it (a line may be a customer record).
+    """
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            parsed = loads(line)
+        except orjson.JSONDecodeError:
+            parsed = None
+        if not isinstance(parsed, dict):
+            msg = f"line {number} is not a JSON object"
+            raise ValueError(msg)  # noqa: TRY004 (a bad line of input, whatever it holds)
+        yield number, parsed

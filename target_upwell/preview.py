@@ -194,17 +194,11 @@ def messages(source: IO[bytes]) -> Iterator[tuple[int, dict[str, Any]]]:
     Raises:
         PreviewError: a line is not a JSON object; named by number, never quoted.
     """
-    for number, line in enumerate(source, start=1):
-        if not line.strip():
-            continue
-        try:
-            message = encoding.loads(line)
-        except ValueError:
-            message = None
-        if not isinstance(message, dict):
-            msg = f"Input line {number} is not a JSON object"
-            raise PreviewError(msg)
-        yield number, message
+    try:
+        yield from encoding.objects(source)
+    except ValueError as exc:
+        msg = f"Input {exc}"
+        raise PreviewError(msg) from None
 
 
 def report(preview: Preview) -> Iterator[str]:

@@ -144,17 +144,11 @@ def dead_letter_lines(path: Path) -> Iterator[dict[str, Any]]:
     """
     try:
         with path.open("rb") as source:
-            for number, line in enumerate(source, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    parsed = encoding.loads(line)
-                except ValueError:
-                    parsed = None
-                if not isinstance(parsed, dict):
-                    msg = f"{path}: line {number} is not a JSON object"
-                    raise ReplayError(msg)
+            for _, parsed in encoding.objects(source):
                 yield parsed
+    except ValueError as exc:
+        msg = f"{path}: {exc}"
+        raise ReplayError(msg) from None
     except OSError as exc:
         msg = f"{path}: can't be read ({exc.strerror or type(exc).__name__})"
         raise ReplayError(msg) from None
