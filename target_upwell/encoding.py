@@ -1,4 +1,4 @@
-"""JSON on the wire: one encoder for request bodies, dead-letter lines and STATE."""
+"""JSON in and out: request bodies, answers, dead-letter lines, STATE and JSON-lines input."""
 
 from __future__ import annotations
 
