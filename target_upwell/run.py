@@ -181,7 +181,8 @@ class Run:
         sys.stderr.flush()
 
     def _settle_what_can_be(self) -> None:
-        with contextlib.suppress(BaseException):
+        """Wait for the batches in flight and release their STATE; their failure is known."""
+        with contextlib.suppress(Exception):
             self.loader.drain()
         self.dead_letter.close()
 
