@@ -112,6 +112,11 @@ class Reconciler:
         fresh_ids = {id(i) for i in fresh}
         return fresh, [i for i in items if id(i) not in fresh_ids]
 
+    def forget(self, key: Key) -> None:
+        """Append-only: a key Upwell refused was never stored, so a later record may try it."""
+        with self._seen_lock:
+            self._seen.discard(key)
+
 
 class _Job:
     """The work of one batch; holds its report so the recursion stays readable."""
@@ -370,6 +375,8 @@ class _Job:
 
     def reject(self, item: Item, reason: Reason, exc: ApiError | None = None) -> None:
         """Settle the item as rejected, carrying the API's own words when there are some."""
+        if not self.options.upsert and reason is not Reason.ALREADY_EXISTS:
+            self.reconciler.forget(item.customer.key)
         self.report.rejections.append(
             Rejection(
                 stream=self.report.stream,

@@ -296,3 +296,17 @@ def test_terms_for_a_customer_without_a_rule_are_counted_not_resent(
     assert again.stream()["unchanged"] == 1
     assert again.stream()["rules_not_updated"] == 1
     assert "customers-update-by-source" not in sandbox.stats()["requests"]
+
+
+def test_append_only_lets_a_corrected_record_follow_a_refused_one(
+    sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    refused = {**record(1), "Parent": "cus_missing"}  # only the server knows it is bad
+    cfg = config(sandbox.url, sandbox.api_key, tmp_path, load_method="append-only")
+    cfg |= {"batch_size_rows": 1, "max_rejected_records": 1}
+
+    result = load(cfg, singer([refused, record(1, name="Corrected")]))
+
+    assert result.exit_code == 0
+    assert [c["name"] for c in sandbox.customers()] == ["Corrected"]
+    assert [line["reason"] for line in result.dead_letter] == ["api_rejected"]
