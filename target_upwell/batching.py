@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from target_upwell.customer_input import Customer
 
 
-@dataclass
+@dataclass(slots=True)
 class Item:
     """One mapped record on its way: the customer, its insert input, where it came from."""
 

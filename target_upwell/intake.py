@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from target_upwell.mapping import FieldMap
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # one per record: not frozen, whose __init__ costs a setattr a field
 class Verdict:
     """A customer to load (with its insert input), or a reason and the problems behind it.
 

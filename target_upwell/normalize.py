@@ -17,7 +17,7 @@ import pycountry
 
 _EMAIL_SPLIT = re.compile(r"[;,\s]+")
 _PLAIN_EMAIL = re.compile(
-    r"[a-z0-9_+-]+(?:\.[a-z0-9_+-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}"
+    r"([a-z0-9_+-]+(?:\.[a-z0-9_+-]+)*)@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+([a-z]{2,24})"
 )
 _MAX_EMAIL, _MAX_LOCAL = 254, 64
 # ISO 3166's "exceptionally reserved" code UK is what many systems write for GB.
@@ -90,10 +90,10 @@ def email(address: str) -> str:
 
 def _plain_email(address: str) -> bool:
     """True only for addresses email-validator would accept as they are."""
-    if len(address) > _MAX_EMAIL or not _PLAIN_EMAIL.fullmatch(address):
+    match = _PLAIN_EMAIL.fullmatch(address) if len(address) <= _MAX_EMAIL else None
+    if match is None:
         return False
-    local, domain = address.split("@")
-    top = domain.rsplit(".", 1)[-1]
+    local, top = match.groups()
     return len(local) <= _MAX_LOCAL and top not in email_validator.SPECIAL_USE_DOMAIN_NAMES
 
 
