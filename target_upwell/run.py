@@ -11,7 +11,7 @@ import gc
 import sys
 import threading
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from target_upwell import encoding
 from target_upwell.checkpoint import Checkpoints, State
@@ -133,11 +133,18 @@ class Run:
         try:
             yield
         except UpwellError as exc:
-            self._stopping.set()
-            self._settle_what_can_be()
-            self.report()
-            message = _fatal_message(exc)
-            raise RunStoppedError(EXIT_FAILED, message) from None
+            self.fail(exc)
+
+    def fail(self, exc: UpwellError) -> NoReturn:
+        """End the run on one of our failures (``guard``'s work, for the per-record path).
+
+        Raises:
+            RunStoppedError: always, with exit code 1 and one line for the log.
+        """
+        self._stopping.set()
+        self._settle_what_can_be()
+        self.report()
+        raise RunStoppedError(EXIT_FAILED, _fatal_message(exc)) from None
 
     def finish(self) -> None:
         """Wait for every request, release the last STATE, report, and judge the rejects."""

@@ -11,6 +11,7 @@ from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 
 from target_upwell import contract, settings
+from target_upwell.errors import UpwellError
 from target_upwell.reader import FastReader
 from target_upwell.routing import preset_names
 from target_upwell.run import Run, RunStoppedError
@@ -206,11 +207,12 @@ class TargetUpwell(Target):
         sink._singer_validate_message(record)  # noqa: SLF001 (the SDK's own key check)
         if isinstance(sink, CustomersSink):
             sink.accept(record, run.position)
-        if sink.is_full:
-            with run.guard():  # handing a batch on is where an earlier failure surfaces
+        try:  # handing a batch on is where an earlier failure surfaces
+            if sink.is_full:
                 self.drain_one(sink)
-        with run.guard():
             self._handle_max_record_age()
+        except UpwellError as exc:
+            run.fail(exc)
 
     @override
     def _process_state_message(self, message_dict: dict[str, Any]) -> None:
