@@ -22,11 +22,13 @@ class Item:
     position: int
     payload: dict[str, Any]
     record: dict[str, Any] | None = None
+    encoded: bytes = field(init=False)
     size: int = field(init=False)
 
     def __post_init__(self) -> None:
-        """Measure the encoded insert input once; it decides where requests are cut."""
-        self.size = len(encoding.dumps(self.payload)) + 1
+        """Encode the insert input once, for the bulk body and to decide where requests are cut."""
+        self.encoded = encoding.dumps(self.payload)
+        self.size = len(self.encoded) + 1
 
 
 _tokens = itertools.count(1)

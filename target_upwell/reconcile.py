@@ -21,7 +21,6 @@ from target_upwell import contract
 from target_upwell.batching import Batch, Item, cut, dedupe, halves
 from target_upwell.client import Json, Tally, UpwellClient
 from target_upwell.customer_input import (
-    Customer,
     addresses_differ,
     rule_unsettable,
     update_body,
@@ -219,7 +218,7 @@ class _Job:
     def insert_group(self, group: list[Item], retries_left: int) -> None:
         """One bulk request, and what each kind of failure means for its rows."""
         try:
-            self.client.bulk_create([i.payload for i in group], self.report.tally)
+            self.client.bulk_create([i.encoded for i in group], self.report.tally)
         except AmbiguousError as exc:
             self.after_ambiguous_insert(group, retries_left, exc)
         except ConflictError as exc:
@@ -333,7 +332,7 @@ class _Job:
                 self.report.tally.retries += 1
                 self.client.pause(attempt)
                 held = self.find([item]).get(item.customer.key)
-                refreshed = None if held is None else _refreshed(item.customer, body, held)
+                refreshed = None if held is None else update_body(item.customer, held)
                 if refreshed is None:
                     self.report.outcomes[outcome] += 1
                     return
@@ -388,14 +387,3 @@ class _Job:
                 record=item.record,
             )
         )
-
-
-def _refreshed(customer: Customer, body: dict[str, Any], held: Json) -> dict[str, Any] | None:
-    """The update still needed after an ambiguous one: None when Upwell already holds it."""
-    wanted = body.get("input", {})
-    if all(held.get(name) == value for name, value in wanted.items()):
-        rule = body.get("customerRulesInput")
-        held_rule = held.get("customerRule") or {}
-        if rule is None or held_rule.get("dueOption") == rule.get("dueOption"):
-            return None
-    return update_body(customer, held) or body
