@@ -1,16 +1,18 @@
-"""Compile JMESPath expressions to plain Python where they are simple, JMESPath elsewhere.
+"""Compile JMESPath expressions to Python statements, run without JMESPath where they are simple.
 
 A compiled ``search`` of a plain path costs about ten times a dict lookup, and a mapping
 evaluates a dozen expressions per record. Paths, literals, ``@``, multi-select objects and
-lists, and the functions ``to_string``, ``to_number`` and ``not_null`` become closures with
-JMESPath's exact semantics; any other node is handed to JMESPath's own interpreter, so every
-expression still means what JMESPath says it means.
+lists, and the functions ``to_string``, ``to_number`` and ``not_null`` become plain Python
+with JMESPath's exact semantics; any other node is handed to JMESPath's own interpreter, so
+every expression still means what JMESPath says it means. ``mapping`` joins the statements
+of a stream's expressions into one function, so a record costs one call, not one per field.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import jmespath
@@ -33,144 +35,189 @@ class ExpressionError(ValueError):
     """Not a valid JMESPath expression; the message is JMESPath's."""
 
 
+class Program:
+    """Python statements being generated, and the objects they refer to by name."""
+
+    def __init__(self) -> None:
+        """Start empty; helpers every expression may call are named up front."""
+        self.lines: list[str] = []
+        self.names: dict[str, Any] = {
+            "_visit": _INTERPRETER.visit,
+            "_to_string": _to_string,
+            "_to_number": _to_number,
+        }
+        self.constants: dict[str, Any] = {}
+        self._depth = 1
+        self._temps = 0
+        self._lookups: dict[tuple[str, str], str] = {}  # (subject, field) -> its variable
+
+    def add(self, line: str) -> None:
+        """One statement at the current depth."""
+        self.lines.append("    " * self._depth + line)
+
+    @contextlib.contextmanager
+    def block(self) -> Iterator[None]:
+        """Statements added inside are nested one level deeper."""
+        self._depth += 1
+        outer = dict(self._lookups)  # a variable set in a branch is unset on the other
+        try:
+            yield
+        finally:
+            self._depth -= 1
+            self._lookups = outer
+
+    def temp(self) -> str:
+        """A fresh local variable name."""
+        self._temps += 1
+        return f"_t{self._temps}"
+
+    def constant(self, value: object) -> str:
+        """A name for ``value`` in the generated code."""
+        name = f"_k{len(self.names)}"
+        self.names[name] = self.constants[name] = value
+        return name
+
+    def lookup(self, subject: str, field: str) -> str:
+        """``subject[field]`` as JMESPath reads it, evaluated once however often it is read."""
+        key = (subject, field)
+        if key not in self._lookups:
+            value = f"{subject}.get({field!r}) if isinstance({subject}, dict) else None"
+            self._lookups[key] = _assign(self, value)
+        return self._lookups[key]
+
+    def function(self, name: str, params: str, result: str) -> Callable[..., Any]:
+        """Compile the statements so far as ``def name(params)`` returning ``result``."""
+        source = "\n".join([f"def {name}({params}):", *self.lines, f"    return {result}"])
+        namespace = dict(self.names)
+        exec(compile(source, f"<mapping {name}>", "exec"), namespace)  # noqa: S102 (our own code)
+        function: Callable[..., Any] = namespace[name]
+        return function
+
+
+def parse(expression: str) -> Node:
+    """JMESPath's tree for ``expression``.
+
+    Raises:
+        ExpressionError: the text is not a JMESPath expression.
+    """
+    try:
+        parsed: Node = jmespath.compile(expression).parsed
+    except jmespath.exceptions.JMESPathError as exc:
+        raise ExpressionError(str(exc)) from None
+    return parsed
+
+
 def compile_expression(expression: str) -> tuple[Getter, set[str]]:
     """A getter for ``expression``, and the record's top-level fields it reads.
 
     Raises:
         ExpressionError: the text is not a JMESPath expression.
     """
-    try:
-        parsed = jmespath.compile(expression).parsed
-    except jmespath.exceptions.JMESPathError as exc:
-        raise ExpressionError(str(exc)) from None
-    return _compile(parsed), fields(parsed)
+    node = parse(expression)
+    program = Program()
+    result = emit(program, node, "record")
+    getter: Getter = program.function("get", "record", result)
+    return getter, fields(node)
 
 
-def _compile(node: Node) -> Getter:  # noqa: PLR0911 (one branch per kind of node)
+def emit(program: Program, node: Node, subject: str) -> str:  # noqa: PLR0911 (a branch per kind)
+    """Add statements evaluating ``node`` on the value named ``subject``; name the result."""
     kind = node["type"]
     if kind == "field":
-        return _field(node["value"])
+        return program.lookup(subject, node["value"])
     if kind == "subexpression":
-        path = _plain_path(node)
-        if path is not None and len(path) == 2:  # noqa: PLR2004 (the common nested case)
-            return _field_of_field(*path)
-        return _chain([_compile(child) for child in node["children"]])
+        for child in node["children"]:
+            subject = emit(program, child, subject)
+        return subject
     if kind == "literal":
-        value = node["value"]
-        return lambda _: value
+        return program.constant(node["value"])
     if kind == "current":
-        return lambda value: value
-    if kind == "multi_select_dict":
-        return _select_dict(
-            {pair["value"]: _compile(pair["children"][0]) for pair in node["children"]}
-        )
-    if kind == "multi_select_list":
-        return _select_list([_compile(child) for child in node["children"]])
+        return subject
+    if kind in {"multi_select_dict", "multi_select_list"}:
+        return _emit_select(program, node, subject)
     if kind == "function_expression" and node["value"] in _FUNCTIONS:
-        return _FUNCTIONS[node["value"]]([_compile(child) for child in node["children"]])
-    tree: Any = node  # JMESPath's own tree node, handed back to its interpreter
-    return lambda value: _INTERPRETER.visit(tree, value)
+        return _emit_function(program, node, subject)
+    tree = program.constant(node)  # JMESPath's own tree node, handed to its interpreter
+    return _assign(program, f"_visit({tree}, {subject})")
 
 
-def _field(name: str) -> Getter:
-    return lambda value: value.get(name) if isinstance(value, dict) else None
+def _assign(program: Program, value: str) -> str:
+    name = program.temp()
+    program.add(f"{name} = {value}")
+    return name
 
 
-def _field_of_field(outer: str, inner: str) -> Getter:
-    def get(value: Any) -> Any:  # noqa: ANN401 (any JSON value)
-        found = value.get(outer) if isinstance(value, dict) else None
-        return found.get(inner) if isinstance(found, dict) else None
-
-    return get
-
-
-def _plain_path(node: Node) -> list[str] | None:
-    if node["type"] == "field":
-        return [node["value"]]
-    if node["type"] == "subexpression":
-        parts = [_plain_path(child) for child in node["children"]]
-        if all(part is not None for part in parts):
-            return [name for part in parts if part for name in part]
-    return None
-
-
-def _chain(steps: list[Getter]) -> Getter:
-    def walk(value: Any) -> Any:  # noqa: ANN401 (any JSON value)
-        for step in steps:
-            value = step(value)  # each step answers None for what it can't read, as JMESPath
-        return value
-
-    return walk
+def _emit_select(program: Program, node: Node, subject: str) -> str:
+    """``{a: x, b: y}`` and ``[x, y]``: None on None, as JMESPath has it."""
+    result = program.temp()
+    program.add(f"if {subject} is None:")
+    with program.block():
+        program.add(f"{result} = None")
+    program.add("else:")
+    with program.block():
+        if node["type"] == "multi_select_dict":
+            pairs = [
+                (pair["value"], emit(program, pair["children"][0], subject))
+                for pair in node["children"]
+            ]
+            program.add(f"{result} = {{{', '.join(f'{k!r}: {v}' for k, v in pairs)}}}")
+        else:
+            items = [emit(program, child, subject) for child in node["children"]]
+            program.add(f"{result} = [{', '.join(items)}]")
+    return result
 
 
-def _select_dict(items: dict[str, Getter]) -> Getter:
-    return lambda value: None if value is None else {k: get(value) for k, get in items.items()}
+def _emit_function(program: Program, node: Node, subject: str) -> str:
+    name, args = node["value"], node["children"]
+    if name == "not_null":
+        if not args:
+            _arity(name, args, 1)
+        return _emit_first_not_null(program, args, subject)
+    _arity(name, args, 1)
+    found = emit(program, args[0], subject)
+    if name == "to_string":
+        return _assign(program, f"{found} if isinstance({found}, str) else _to_string({found})")
+    return _assign(program, f"_to_number({found})")
 
 
-def _select_list(items: list[Getter]) -> Getter:
-    return lambda value: None if value is None else [get(value) for get in items]
+def _emit_first_not_null(program: Program, args: list[Node], subject: str) -> str:
+    """Evaluate the arguments in turn, stopping at the first that is not null."""
+    result = program.temp()
+    program.add(f"{result} = {emit(program, args[0], subject)}")
+    if len(args) > 1:
+        program.add(f"if {result} is None:")
+        with program.block():
+            program.add(f"{result} = {_emit_first_not_null(program, args[1:], subject)}")
+    return result
 
 
-def _to_string(args: list[Getter]) -> Getter:
-    (arg,) = _arity("to_string", args, 1)
-
-    def to_string(value: Any) -> Any:  # noqa: ANN401
-        found = arg(value)
-        if isinstance(found, str):
-            return found
-        if type(found) is int:
-            return str(found)  # what json.dumps gives for an int, faster
-        return json.dumps(found, separators=(",", ":"), default=str)
-
-    return to_string
-
-
-def _to_number(args: list[Getter]) -> Getter:
-    (arg,) = _arity("to_number", args, 1)
-
-    def to_number(value: Any) -> Any:  # noqa: ANN401
-        found = arg(value)
-        if found is None or isinstance(found, (list, dict, bool)):
-            return None
-        if isinstance(found, (int, float)):
-            return found
-        try:
-            return int(found)
-        except ValueError:
-            try:
-                return float(found)
-            except ValueError:
-                return None
-
-    return to_number
-
-
-def _not_null(args: list[Getter]) -> Getter:
-    if not args:
-        _arity("not_null", args, 1)
-
-    def not_null(value: Any) -> Any:  # noqa: ANN401
-        for arg in args:
-            found = arg(value)
-            if found is not None:
-                return found
-        return None
-
-    return not_null
-
-
-def _arity(name: str, args: list[Getter], count: int) -> list[Getter]:
+def _arity(name: str, args: list[Node], count: int) -> None:
     if len(args) != count:
         msg = f"{name}() takes {count} argument(s) but received {len(args)}"
         raise ExpressionError(msg)
-    return args
 
 
-_FUNCTIONS: dict[str, Callable[[list[Getter]], Getter]] = {
-    "to_string": _to_string,
-    "to_number": _to_number,
-    "not_null": _not_null,
-}
+def _to_string(found: object) -> str:
+    if type(found) is int:
+        return str(found)  # what json.dumps gives for an int, faster
+    return json.dumps(found, separators=(",", ":"), default=str)
+
+
+def _to_number(found: object) -> object:
+    if found is None or isinstance(found, (list, dict, bool)):
+        return None
+    if isinstance(found, (int, float)):
+        return found
+    try:
+        return int(found)  # type: ignore[call-overload]
+    except ValueError:
+        try:
+            return float(found)  # type: ignore[arg-type]
+        except ValueError:
+            return None
+
+
+_FUNCTIONS = frozenset({"to_string", "to_number", "not_null"})
 
 
 def fields(node: Node) -> set[str]:

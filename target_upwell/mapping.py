@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import jmespath.exceptions
@@ -17,7 +17,7 @@ from target_upwell import contract, expressions, normalize
 from target_upwell.customer_input import Customer
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
     from target_upwell.expressions import Getter
 
@@ -73,38 +73,15 @@ class MappingError(ValueError):
         super().__init__(f"field {field_path}: {rule}")
         self.field_path = field_path
         self.rule = rule
-        self.rule = rule
 
 
 @dataclass(frozen=True)
 class FieldMap:
-    """A compiled mapping for one stream."""
+    """A compiled mapping for one stream: one generated function, and what the entry names."""
 
-    scalars: dict[str, Getter]
-    addresses: tuple[dict[str, Getter], ...] | Getter | None = None
-    rule: dict[str, Getter] | None = None
-    relations: dict[str, Getter] = field(default_factory=dict)
-    parent: Getter | None = None
-    record_filter: Getter | None = None
-    terms: Getter | None = None
-    referenced: frozenset[str] = frozenset()
-
-    def getters(self) -> Iterator[tuple[str, Getter]]:
-        """Every compiled expression, named by the field it fills."""
-        if self.record_filter is not None:
-            yield FILTER_KEY, self.record_filter
-        yield from self.scalars.items()
-        if callable(self.addresses):
-            yield "addresses", self.addresses
-        elif self.addresses is not None:
-            for i, address in enumerate(self.addresses):
-                yield from ((f"addresses[{i}].{n}", get) for n, get in address.items())
-        yield from ((f"customerRule.{n}", get) for n, get in (self.rule or {}).items())
-        if self.terms is not None:
-            yield TERMS_KEY, self.terms
-        yield from self.relations.items()
-        if self.parent is not None:
-            yield PARENT_FIELD, self.parent
+    run: Callable[[Mapping[str, Any], str], Customer | None]
+    fields: frozenset[str]  # the entry's Upwell fields
+    referenced: frozenset[str] = frozenset()  # the source fields its expressions read
 
     def unmapped(self, properties: Sequence[str]) -> list[str]:
         """Source fields no expression reads (``_sdc_*`` metadata aside)."""
@@ -119,75 +96,159 @@ def compile_mapping(entry: Mapping[str, Any]) -> FieldMap:
     if unknown:
         msg = f"{', '.join(unknown)} is not a field of CustomersInsertInput"
         raise MappingConfigError(msg)
-    referenced: set[str] = set()
-
-    def getter(name: str, expression: object) -> Getter:
-        compiled, fields = compile_expression(name, expression)
-        referenced.update(fields)
-        return compiled
-
-    scalars = {n: getter(n, e) for n, e in entry.items() if n in contract.SCALAR_FIELDS}
-    return FieldMap(
-        scalars=scalars,
-        addresses=_compile_addresses(entry.get("addresses"), getter),
-        rule=_compile_object("customerRule", entry.get("customerRule"), getter),
-        relations={n: getter(n, e) for n, e in entry.items() if n in _RELATIONS},
-        parent=getter(PARENT_FIELD, entry[PARENT_FIELD]) if PARENT_FIELD in entry else None,
-        record_filter=getter(FILTER_KEY, entry[FILTER_KEY]) if FILTER_KEY in entry else None,
-        terms=getter(TERMS_KEY, entry[TERMS_KEY]) if TERMS_KEY in entry else None,
-        referenced=frozenset(referenced),
-    )
+    writer = _Writer()
+    writer.program.add("try:")
+    with writer.program.block():
+        writer.body(entry)
+    writer.program.add("except _MappingError:")
+    writer.program.add("    raise")
+    writer.program.add("except _FAILURES as exc:")
+    writer.program.add("    raise _failure(_at, exc) from None")
+    run = writer.program.function("map_record", "r, _source_system", "_customer")
+    return FieldMap(run, frozenset(entry), frozenset(writer.referenced))
 
 
-def _compile_addresses(
-    spec: object, getter: Callable[[str, object], Getter]
-) -> tuple[dict[str, Getter], ...] | Getter | None:
-    if spec is None:
-        return None
-    if isinstance(spec, str):
-        return getter("addresses", spec)
-    if not isinstance(spec, list) or not all(isinstance(a, dict) for a in spec):
-        msg = "addresses must be an expression or a list of objects of expressions"
-        raise MappingConfigError(msg)
-    compiled = []
-    for i, address in enumerate(spec):
-        unknown = sorted(set(address) - set(contract.ADDRESS_FIELDS))
-        if unknown:
-            msg = f"addresses[{i}].{unknown[0]} is not an address field"
+class _Writer:
+    """Writes one stream's mapping as the statements of one function.
+
+    ``_at`` always names the field being worked on, and whether its expression or its
+    cleaning runs, so a failure is named without running anything again.
+    """
+
+    def __init__(self) -> None:
+        self.program = expressions.Program()
+        self.program.names.update(_HELPERS)
+        self.referenced: set[str] = set()
+
+    def body(self, entry: Mapping[str, Any]) -> None:
+        add = self.program.add
+        if FILTER_KEY in entry:
+            add(f"if not {self.value(FILTER_KEY, entry[FILTER_KEY])}:")
+            add("    return None")
+        raw = {n: self.value(n, e) for n, e in entry.items() if n in contract.SCALAR_FIELDS}
+        if "sourceSystem" in raw:
+            self.cleaning("sourceSystem")
+            add(f"_system = _identifier({raw.pop('sourceSystem')}) or _source_system")
+        else:
+            add("_system = _source_system")
+        self.cleaning("sourceSystemId")
+        given = raw.pop("sourceSystemId", "None")
+        add(f"_id = {given}.strip() if {given}.__class__ is str else _identifier({given})")
+        add("if not _id:")
+        add("    raise _MappingError('sourceSystemId', 'is required')")
+        cleaned = {n: self.text(v) for n, v in raw.items()}
+        add(f"_scalars = {{{', '.join(f'{n!r}: {v}' for n, v in cleaned.items())}}}")
+        if {"emailAddress", "ccEmailAddresses"} & set(cleaned):
+            add("_clean_emails(_scalars)")
+        self.addresses(entry.get("addresses"))
+        self.due_option(entry)
+        add("_relations = {}")
+        for name in (n for n in entry if n in _RELATIONS):
+            value = self.value(name, entry[name])
+            add(f"if {value} is not None:")
+            add(f"    _relations[{name!r}] = {value}")
+        parent = "None"
+        if PARENT_FIELD in entry:
+            parent = self.program.temp()
+            value = self.value(PARENT_FIELD, entry[PARENT_FIELD])
+            self.cleaning(PARENT_FIELD)
+            add(f"{parent} = _identifier({value})")
+        add(
+            f"_customer = _Customer(_system, _id, _scalars, _addresses, _due, _relations, {parent})"
+        )
+
+    def value(self, name: str, expression: object) -> str:
+        """Statements evaluating one expression on the record ``r``; names the result."""
+        node, reads = _parse(name, expression)
+        self.referenced.update(reads)
+        self.program.add(f"_at = ({name!r}, False)")
+        return expressions.emit(self.program, node, "r")
+
+    def cleaning(self, name: str) -> None:
+        """What follows cleans ``name``'s value: its ValueError says why it is refused."""
+        self.program.add(f"_at = ({name!r}, True)")
+
+    def text(self, value: str) -> str:
+        """``normalize.text``, inline for the common cases: strings and nulls."""
+        if value in self.program.constants:  # a literal is cleaned once, here
+            return self.program.constant(normalize.text(self.program.constants[value]))
+        cleaned = self.program.temp()
+        self.program.add(
+            f"{cleaned} = ({value}.strip() or None) if {value}.__class__ is str"
+            f" else ({value} if {value} is None else _text({value}))"
+        )
+        return cleaned
+
+    def addresses(self, spec: object) -> None:
+        add = self.program.add
+        if spec is None:
+            add("_addresses = None")
+            return
+        if isinstance(spec, str):
+            add(f"_addresses = _address_rows({self.value('addresses', spec)})")
+            return
+        if not isinstance(spec, list) or not all(isinstance(a, dict) for a in spec):
+            msg = "addresses must be an expression or a list of objects of expressions"
             raise MappingConfigError(msg)
-        compiled.append({n: getter(f"addresses[{i}].{n}", e) for n, e in address.items()})
-    return tuple(compiled)
+        add("_addresses = []")
+        for i, address in enumerate(spec):
+            unknown = sorted(set(address) - set(contract.ADDRESS_FIELDS))
+            if unknown:
+                msg = f"addresses[{i}].{unknown[0]} is not an address field"
+                raise MappingConfigError(msg)
+            add("_address = {}")
+            for name, expression in address.items():
+                value = self.text(self.value(f"addresses[{i}].{name}", expression))
+                if name == "country":
+                    self.cleaning(f"addresses[{i}].country")
+                    country, value = value, self.program.temp()
+                    add(f"{value} = _country({country})")
+                add(f"if {value} is not None:")
+                add(f"    _address[{name!r}] = {value}")
+            # A constant type alone is not an address: an entry needs one real value.
+            add("if len(_address) > ('type' in _address):")
+            add("    _addresses.append(_address)")
+
+    def due_option(self, entry: Mapping[str, Any]) -> None:
+        add = self.program.add
+        rule = entry.get("customerRule")
+        if rule is not None and not isinstance(rule, dict):
+            msg = "customerRule must be an object of expressions"
+            raise MappingConfigError(msg)
+        unknown = sorted(set(rule or {}) - set(contract.RULE_FIELDS))
+        if unknown:
+            msg = f"customerRule.{unknown[0]} is not a field of customerRule"
+            raise MappingConfigError(msg)
+        if rule and "dueOption" in rule:
+            days = self.value("customerRule.dueOption", rule["dueOption"])
+            self.cleaning("customerRule.dueOption")
+            add(f"_due = {days} if {days}.__class__ is int and {days} >= 0 else _due_days({days})")
+        elif TERMS_KEY in entry:
+            add(f"_due = _lenient_days({self.value(TERMS_KEY, entry[TERMS_KEY])})")
+        else:
+            add("_due = None")
 
 
-def _compile_object(
-    name: str, spec: object, getter: Callable[[str, object], Getter]
-) -> dict[str, Getter] | None:
-    if spec is None:
-        return None
-    if not isinstance(spec, dict):
-        msg = f"{name} must be an object of expressions"
-        raise MappingConfigError(msg)
-    unknown = sorted(set(spec) - set(contract.RULE_FIELDS))
-    if unknown:
-        msg = f"{name}.{unknown[0]} is not a field of {name}"
-        raise MappingConfigError(msg)
-    return {n: getter(f"{name}.{n}", e) for n, e in spec.items()}
-
-
-def compile_expression(name: str, expression: object) -> tuple[Getter, set[str]]:
-    """Compile one expression; return its getter and the source fields it reads."""
+def _parse(name: str, expression: object) -> tuple[expressions.Node, set[str]]:
     if not isinstance(expression, str):
         msg = f"{name} must be a JMESPath expression (a string)"
         raise MappingConfigError(msg)
     try:
-        getter, fields = expressions.compile_expression(expression)
+        node = expressions.parse(expression)
     except expressions.ExpressionError as exc:
         msg = f"{name} is not a valid JMESPath expression: {exc}"
         raise MappingConfigError(msg) from None
-    if any(f.startswith("_sdc_") for f in fields):
+    reads = expressions.fields(node)
+    if any(f.startswith("_sdc_") for f in reads):
         msg = f"{name} reads _sdc_ metadata, which is never mapped"
         raise MappingConfigError(msg)
-    return getter, fields
+    return node, reads
+
+
+def compile_expression(name: str, expression: object) -> tuple[Getter, set[str]]:
+    """Compile one expression alone; return its getter and the source fields it reads."""
+    _parse(name, expression)
+    return expressions.compile_expression(str(expression))
 
 
 def auto_entry(properties: Sequence[str], key_properties: Sequence[str]) -> dict[str, Any]:
@@ -234,94 +295,52 @@ def apply(field_map: FieldMap, record: Mapping[str, Any], source_system: str) ->
     Raises:
         MappingError: an expression failed, or a value can't take Upwell's shape.
     """
-    try:
-        return _apply(field_map, record, source_system)
-    except MappingError:
-        raise
-    except _EXPRESSION_FAILURES:
-        raise _failed_expression(field_map, record) from None
+    return field_map.run(record, source_system)
 
 
-def _apply(field_map: FieldMap, record: Mapping[str, Any], source_system: str) -> Customer | None:
-    """The mapping itself; getters run bare here, and a failure is named afterwards."""
-    if field_map.record_filter is not None and not field_map.record_filter(record):
-        return None
-    scalars = {n: get(record) for n, get in field_map.scalars.items()}
-    mapped_system = scalars.pop("sourceSystem", None)
-    customer = Customer(
-        source_system=_normalized("sourceSystem", normalize.identifier, mapped_system)
-        or source_system,
-        source_id=_source_id(scalars.pop("sourceSystemId", None)),
-    )
-    customer.scalars = _clean_scalars(scalars)
-    customer.addresses = _addresses(field_map.addresses, record)
-    if field_map.rule is not None and "dueOption" in field_map.rule:
-        raw = field_map.rule["dueOption"](record)
-        customer.due_option = _normalized("customerRule.dueOption", normalize.due_days, raw)
-    elif field_map.terms is not None:
-        customer.due_option = _lenient_days(field_map.terms(record))
-    customer.relations = {
-        n: v for n, get in field_map.relations.items() if (v := get(record)) is not None
-    }
-    if field_map.parent is not None:
-        parent = field_map.parent(record)
-        customer.parent_source_id = _normalized(PARENT_FIELD, normalize.identifier, parent)
-    return customer
+def _failure(at: tuple[str, bool], exc: Exception) -> MappingError:
+    """Name what failed: the field, and whether its expression or its cleaning refused it."""
+    name, cleaning = at
+    if not cleaning:
+        return MappingError(name, f"expression failed ({type(exc).__name__})")
+    if isinstance(exc, ArithmeticError):  # e.g. an infinite number, from to_number("1e999")
+        return MappingError(name, "is not a finite number")
+    if isinstance(exc, ValueError):  # normalize's messages name the rule, never the value
+        return MappingError(name, str(exc))
+    return MappingError(name, "has a value of the wrong type")
 
 
-def _failed_expression(field_map: FieldMap, record: Mapping[str, Any]) -> MappingError:
-    """Run each expression alone, to name the one that failed (a rare, slow path)."""
-    for name, get in field_map.getters():
-        try:
-            get(record)
-        except _EXPRESSION_FAILURES as exc:  # noqa: PERF203 (a rare path, after a failure)
-            return MappingError(name, f"expression failed ({type(exc).__name__})")
-    return MappingError("(record)", "an expression failed")
-
-
-def _source_id(value: object) -> str:
-    source_id: str | None = _normalized("sourceSystemId", normalize.identifier, value)
-    if source_id is None:
-        raise MappingError("sourceSystemId", "is required")  # noqa: EM101
-    return source_id
-
-
-def _clean_scalars(scalars: dict[str, Any]) -> dict[str, Any]:
-    cleaned = {n: normalize.text(v) for n, v in scalars.items()}
-    if "ccEmailAddresses" in cleaned:
-        found = _normalized("ccEmailAddresses", normalize.emails, cleaned["ccEmailAddresses"])
-        cleaned["ccEmailAddresses"] = found or None
-    if "emailAddress" in cleaned:
-        found = _normalized("emailAddress", normalize.emails, cleaned["emailAddress"])
-        cleaned["emailAddress"] = found[0] if found else None
+def _clean_emails(scalars: dict[str, Any]) -> None:
+    """Check and lower-case the email fields; a field with several addresses fills cc."""
+    if "ccEmailAddresses" in scalars:
+        found = _normalized("ccEmailAddresses", normalize.emails, scalars["ccEmailAddresses"])
+        scalars["ccEmailAddresses"] = found or None
+    if "emailAddress" in scalars:
+        value = scalars["emailAddress"]
+        plain = normalize.plain_email(value) if value.__class__ is str else None
+        if plain is not None:
+            scalars["emailAddress"] = plain
+            return
+        found = _normalized("emailAddress", normalize.emails, value)
+        scalars["emailAddress"] = found[0] if found else None
         if len(found) > 1:  # one field with several addresses: the rest are copied
-            cleaned["ccEmailAddresses"] = [*found[1:], *(cleaned.get("ccEmailAddresses") or [])]
-    return cleaned
+            scalars["ccEmailAddresses"] = [*found[1:], *(scalars.get("ccEmailAddresses") or [])]
 
 
-def _addresses(
-    spec: tuple[dict[str, Getter], ...] | Getter | None, record: Mapping[str, Any]
-) -> list[dict[str, Any]] | None:
-    if spec is None:
-        return None
-    if callable(spec):
-        raw = spec(record)
-        if raw is None:
-            return []
-        if not isinstance(raw, list) or not all(isinstance(a, dict) for a in raw):
-            raise MappingError("addresses", "must yield a list of objects")  # noqa: EM101
-        rows = raw
-    else:
-        rows = [{n: get(record) for n, get in address.items()} for address in spec]
+def _address_rows(raw: object) -> list[dict[str, Any]]:
+    """Addresses from one expression that yields a list of objects of address fields."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or not all(isinstance(a, dict) for a in raw):
+        raise MappingError("addresses", "must yield a list of objects")  # noqa: EM101
     cleaned = []
-    for i, row in enumerate(rows):
+    for i, row in enumerate(raw):
         values = {n: v for n, raw in row.items() if (v := normalize.text(raw)) is not None}
         if "country" in values:
             values["country"] = _normalized(
                 f"addresses[{i}].country", normalize.country, values["country"]
             )
-        # A constant type alone is not an address: an entry needs one real value.
-        if len(values) > ("type" in values):
+        if len(values) > ("type" in values):  # a constant type alone is not an address
             cleaned.append(values)
     return cleaned
 
@@ -339,5 +358,19 @@ def _normalized(name: str, rule: Callable[[Any], Any], value: object) -> Any:  #
         return rule(value)
     except ValueError as exc:
         raise MappingError(name, str(exc)) from None
-    except ArithmeticError:  # e.g. an infinite number, from to_number("1e999")
-        raise MappingError(name, "is not a finite number") from None
+
+
+# What the generated functions call, by the names they use.
+_HELPERS: dict[str, object] = {
+    "_MappingError": MappingError,
+    "_FAILURES": _EXPRESSION_FAILURES,
+    "_failure": _failure,
+    "_Customer": Customer,
+    "_identifier": normalize.identifier,
+    "_text": normalize.text,
+    "_country": normalize.country,
+    "_due_days": normalize.due_days,
+    "_lenient_days": _lenient_days,
+    "_clean_emails": _clean_emails,
+    "_address_rows": _address_rows,
+}

@@ -75,7 +75,7 @@ class Routes:
         """True when every entry that can route a stream maps ``sourceSystem`` itself."""
         if self.auto:
             return False
-        return all("sourceSystem" in entry.scalars for entry in self.entries.values())
+        return all("sourceSystem" in entry.fields for entry in self.entries.values())
 
     def for_stream(
         self, stream: str, properties: Sequence[str], key_properties: Sequence[str]

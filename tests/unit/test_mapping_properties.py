@@ -9,7 +9,7 @@ from typing import Any
 import jmespath
 import jmespath.exceptions
 import pytest
-from hypothesis import event, given
+from hypothesis import event, example, given
 from hypothesis import strategies as st
 
 from target_upwell import contract
@@ -107,6 +107,49 @@ def test_the_fast_lookup_finds_a_nested_value_jmespath_finds(
     getter, _ = compile_expression("name", expression)
 
     assert getter(record) == value == jmespath.search(expression, record)
+
+
+RELATIONS = [*contract.PASSTHROUGH_ARRAY_RELATIONS, *contract.PASSTHROUGH_OBJECT_RELATIONS]
+# Few keys, so that the expressions of one entry often share their paths.
+FEW_KEYS = st.sampled_from(["a", "b"])
+SHARED_PATHS = st.lists(FEW_KEYS, min_size=1, max_size=2)
+SHARED_RECORDS = st.dictionaries(
+    FEW_KEYS, st.one_of(SCALARS, st.dictionaries(FEW_KEYS, SCALARS, max_size=2)), max_size=2
+)
+
+
+@given(
+    record=SHARED_RECORDS,
+    chosen=st.lists(
+        st.tuples(st.sampled_from(TEMPLATES), SHARED_PATHS, SHARED_PATHS),
+        min_size=len(RELATIONS),
+        max_size=len(RELATIONS),
+    ),
+)
+@example(  # `b` is read in a branch that does not run, then again outside it
+    record={"a": 1, "b": 2},
+    chosen=[("not_null({a}, {b})", ["a"], ["b"]), *[("to_string({a})", ["b"], ["a"])] * 4],
+)
+def test_one_generated_function_reads_every_expression_as_jmespath_does(
+    record: dict[str, Any], chosen: list[tuple[str, list[str], list[str]]]
+) -> None:
+    """Expressions that share paths (read once, in branches or not) agree with JMESPath."""
+    expressions = {
+        relation: template.format(a=quoted_path(a), b=quoted_path(b))
+        for relation, (template, a, b) in zip(RELATIONS, chosen, strict=True)
+    }
+    field_map = compile_mapping({"sourceSystemId": "'C-1'", **expressions})
+    try:
+        expected = {n: jmespath.search(e, record) for n, e in expressions.items()}
+    except jmespath.exceptions.JMESPathError:
+        with pytest.raises(MappingError):
+            apply(field_map, record, "SRC")
+        return
+
+    customer = apply(field_map, record, "SRC")
+
+    assert customer is not None
+    assert customer.relations == {n: v for n, v in expected.items() if v is not None}
 
 
 SOURCE_KEYS = ["id", "name", "email", "cc", "street", "city", "country", "meta", "people", "x y"]

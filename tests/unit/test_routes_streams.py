@@ -17,7 +17,7 @@ WITH_SYSTEM = {"sourceSystem": "'QBO'", "sourceSystemId": "Id", "name": "Display
 def fields_of(routes: Routes, stream: str) -> set[str]:
     field_map = routes.for_stream(stream, ["id", "name", "email"], ["id"])
     assert field_map is not None
-    return set(field_map.scalars)
+    return set(field_map.fields)
 
 
 def test_a_named_stream_uses_its_own_entry() -> None:
@@ -111,4 +111,4 @@ def test_the_replay_stream_is_auto_mapped_whatever_the_mapping() -> None:
     field_map = routes.for_stream("upwell_replay", ["sourceSystemId", "name"], ["sourceSystemId"])
 
     assert field_map is not None
-    assert set(field_map.scalars) == {"sourceSystemId", "name"}
+    assert field_map.fields == {"sourceSystemId", "name"}
