@@ -22,13 +22,6 @@ class Item:
     position: int
     payload: dict[str, Any]
     record: dict[str, Any] | None = None
-    encoded: bytes = field(init=False)
-    size: int = field(init=False)
-
-    def __post_init__(self) -> None:
-        """Encode the insert input once, for the bulk body and to decide where requests are cut."""
-        self.encoded = encoding.dumps(self.payload)
-        self.size = len(self.encoded) + 1
 
 
 _tokens = itertools.count(1)
@@ -65,18 +58,30 @@ def dedupe(items: Sequence[Item], *, keep: str) -> tuple[list[Item], list[Item]]
     return kept, sorted(dropped, key=lambda item: item.position)
 
 
-def cut(items: Sequence[Item], max_rows: int, max_bytes: int) -> Iterator[list[Item]]:
-    """Consecutive groups of at most ``max_rows`` items whose body stays under ``max_bytes``."""
-    group: list[Item] = []
-    size = len(b'{"inputs":[]}')
-    for item in items:
-        if group and (len(group) >= max_rows or size + item.size > max_bytes):
-            yield group
-            group, size = [], len(b'{"inputs":[]}')
-        group.append(item)
-        size += item.size
-    if group:
-        yield group
+def bodies(
+    items: Sequence[Item], max_rows: int, max_bytes: int
+) -> Iterator[tuple[list[Item], bytes]]:
+    """Consecutive groups of at most ``max_rows`` items, each with its bulk request body.
+
+    A body over ``max_bytes`` is split in halves until it fits or holds one item. Encoding
+    a group at once costs about half of encoding its items one by one.
+    """
+    for start in range(0, len(items), max_rows):
+        yield from _fitted(list(items[start : start + max_rows]), max_bytes)
+
+
+def _fitted(group: list[Item], max_bytes: int) -> Iterator[tuple[list[Item], bytes]]:
+    body = bulk_body(group)
+    if len(body) <= max_bytes or len(group) == 1:
+        yield group, body
+        return
+    for half in halves(group):
+        yield from _fitted(half, max_bytes)
+
+
+def bulk_body(items: Sequence[Item]) -> bytes:
+    """The ``{"inputs": [...]}`` body of one bulk insert."""
+    return encoding.dumps({"inputs": [item.payload for item in items]})
 
 
 def halves(items: Sequence[Item]) -> tuple[list[Item], list[Item]]:

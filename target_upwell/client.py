@@ -105,12 +105,11 @@ class UpwellClient:
         """Close pooled connections."""
         self._session.close()
 
-    def bulk_create(self, inputs: Sequence[bytes], tally: Tally) -> None:
-        """Insert customers, each already JSON-encoded, in one all-or-nothing request.
+    def bulk_create(self, body: bytes, tally: Tally) -> None:
+        """Insert customers in one all-or-nothing request; ``body`` is ``{"inputs": [...]}``.
 
         Its answer lists every created row; nothing here needs them, so it isn't parsed.
         """
-        body = b'{"inputs":[' + b",".join(inputs) + b"]}"
         self._send("POST", contract.BULK_CREATE_PATH, body, tally, read=False)
 
     def update_by_source_id(self, update: Json, tally: Tally) -> int:

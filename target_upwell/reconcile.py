@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from target_upwell import contract
-from target_upwell.batching import Batch, Item, cut, dedupe, halves
+from target_upwell.batching import Batch, Item, bodies, bulk_body, dedupe, halves
 from target_upwell.client import Json, Tally, UpwellClient
 from target_upwell.customer_input import (
     addresses_differ,
@@ -212,13 +212,15 @@ class _Job:
 
     def insert(self, items: Sequence[Item]) -> None:
         """Insert new customers in requests cut by the row cap and the byte limit."""
-        for group in cut(items, self.cap.rows, self.options.max_bytes):
-            self.insert_group(group, self.options.max_retries)
+        for group, body in bodies(items, self.cap.rows, self.options.max_bytes):
+            self.insert_group(group, self.options.max_retries, body)
 
-    def insert_group(self, group: list[Item], retries_left: int) -> None:
+    def insert_group(self, group: list[Item], retries_left: int, body: bytes | None = None) -> None:
         """One bulk request, and what each kind of failure means for its rows."""
         try:
-            self.client.bulk_create([i.encoded for i in group], self.report.tally)
+            self.client.bulk_create(
+                body if body is not None else bulk_body(group), self.report.tally
+            )
         except AmbiguousError as exc:
             self.after_ambiguous_insert(group, retries_left, exc)
         except ConflictError as exc:

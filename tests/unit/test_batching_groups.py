@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from target_upwell import encoding
-from target_upwell.batching import Batch, Item, cut, dedupe, halves
+from target_upwell.batching import Batch, Item, bodies, bulk_body, dedupe, halves
 from target_upwell.customer_input import Customer
 
 if TYPE_CHECKING:
@@ -28,10 +28,14 @@ def body_size(items: Sequence[Item]) -> int:
     return len(encoding.dumps({"inputs": [i.payload for i in items]}))
 
 
-def test_an_item_measures_its_encoded_payload_and_a_separator() -> None:
-    one = item("1", 1, name="Ærøskøbing ✓")
+def cut(items: Sequence[Item], max_rows: int, max_bytes: int) -> list[list[Item]]:
+    return [group for group, _ in bodies(items, max_rows, max_bytes)]
 
-    assert one.size == len(encoding.dumps(one.payload)) + 1
+
+def test_a_body_holds_the_insert_inputs_of_its_group() -> None:
+    one, two = item("1", 1, name="Ærøskøbing ✓"), item("2", 2)
+
+    assert encoding.loads(bulk_body([one, two])) == {"inputs": [one.payload, two.payload]}
 
 
 def test_a_batch_notes_the_keys_it_writes() -> None:
@@ -73,31 +77,31 @@ def test_the_same_id_from_two_source_systems_is_two_keys() -> None:
 def test_cut_by_rows_fills_each_group_but_the_last() -> None:
     items = [item(str(n), n) for n in range(5)]
 
-    groups = list(cut(items, max_rows=2, max_bytes=10**6))
+    groups = cut(items, max_rows=2, max_bytes=10**6)
 
     assert groups == [items[0:2], items[2:4], items[4:5]]
 
 
-def test_cut_by_bytes_keeps_each_body_under_the_limit() -> None:
+def test_a_body_over_the_byte_limit_is_split_in_halves_until_each_fits() -> None:
     items = [item(str(n), n) for n in range(5)]
     two_fit = body_size(items[:2])
 
-    groups = list(cut(items, max_rows=100, max_bytes=two_fit + 1))
+    groups = cut(items, max_rows=100, max_bytes=two_fit + 1)
 
-    assert [len(group) for group in groups] == [2, 2, 1]
+    assert [len(group) for group in groups] == [2, 1, 2]  # 5 → 2 + 3 → 2 + (1 + 2)
     assert max(body_size(group) for group in groups) <= two_fit + 1
 
 
 def test_an_item_too_large_on_its_own_still_goes_alone() -> None:
     small, large, other = item("1", 1), item("2", 2, name="x" * 500), item("3", 3)
 
-    groups = list(cut([small, large, other], max_rows=100, max_bytes=200))
+    groups = cut([small, large, other], max_rows=100, max_bytes=200)
 
     assert groups == [[small], [large], [other]]
 
 
 def test_cut_of_nothing_is_no_group() -> None:
-    assert list(cut([], max_rows=10, max_bytes=1000)) == []
+    assert cut([], max_rows=10, max_bytes=1000) == []
 
 
 @pytest.mark.parametrize(("count", "first"), [(1, 0), (2, 1), (5, 2), (6, 3)])
@@ -123,10 +127,11 @@ def item_lists(draw: st.DrawFn, keys: st.SearchStrategy[tuple[str, str]] = KEYS)
 def test_cut_keeps_every_item_in_order_in_non_empty_groups_of_at_most_max_rows(
     items: list[Item], max_rows: int, max_bytes: int
 ) -> None:
-    groups = list(cut(items, max_rows, max_bytes))
+    pairs = list(bodies(items, max_rows, max_bytes))
 
-    assert [i for group in groups for i in group] == items
-    assert all(1 <= len(group) <= max_rows for group in groups)
+    assert [i for group, _ in pairs for i in group] == items
+    assert all(1 <= len(group) <= max_rows for group, _ in pairs)
+    assert all(body == bulk_body(group) for group, body in pairs)
 
 
 @given(items=item_lists(), max_rows=st.integers(1, 8), slack=st.integers(0, 2000))
@@ -135,7 +140,7 @@ def test_cut_keeps_every_body_within_max_bytes_when_each_item_fits_alone(
 ) -> None:
     max_bytes = max((body_size([i]) for i in items), default=EMPTY_BODY) + slack
 
-    groups = list(cut(items, max_rows, max_bytes))
+    groups = cut(items, max_rows, max_bytes)
 
     assert all(body_size(group) <= max_bytes for group in groups)
 
