@@ -316,12 +316,7 @@ def _clean_emails(scalars: dict[str, Any]) -> None:
         found = _normalized("ccEmailAddresses", normalize.emails, scalars["ccEmailAddresses"])
         scalars["ccEmailAddresses"] = found or None
     if "emailAddress" in scalars:
-        value = scalars["emailAddress"]
-        plain = normalize.plain_email(value) if value.__class__ is str else None
-        if plain is not None:
-            scalars["emailAddress"] = plain
-            return
-        found = _normalized("emailAddress", normalize.emails, value)
+        found = _normalized("emailAddress", normalize.emails, scalars["emailAddress"])
         scalars["emailAddress"] = found[0] if found else None
         if len(found) > 1:  # one field with several addresses: the rest are copied
             scalars["ccEmailAddresses"] = [*found[1:], *(scalars.get("ccEmailAddresses") or [])]

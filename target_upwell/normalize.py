@@ -11,14 +11,10 @@ import decimal
 import re
 from typing import Any
 
-import email_validator
 import pycountry
 
-_EMAIL_SPLIT = re.compile(r"[;,\s]+")
-_PLAIN_EMAIL = re.compile(
-    r"([a-z0-9_+-]+(?:\.[a-z0-9_+-]+)*)@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+([a-z]{2,24})"
-)
-_MAX_EMAIL, _MAX_LOCAL = 254, 64
+from target_upwell import email_syntax
+
 # ISO 3166's "exceptionally reserved" code UK is what many systems write for GB.
 _EXCEPTIONALLY_RESERVED = {"UK": "GB"}
 _TERMS_DAYS = re.compile(r"(\d+)")
@@ -58,7 +54,10 @@ def identifier(value: object) -> str | None:
 
 
 def emails(value: object) -> list[str]:
-    """Every address in a field that may hold several, trimmed, checked and lower-cased."""
+    """Every address in a field that may hold several, trimmed, checked and lower-cased.
+
+    Addresses are separated by commas, semicolons or whitespace.
+    """
     if value is None:
         return []
     items = value if isinstance(value, list) else [value]
@@ -69,37 +68,9 @@ def emails(value: object) -> list[str]:
         if not isinstance(item, str):
             msg = "is not a valid email address"
             raise ValueError(msg)  # noqa: TRY004 (callers turn ValueError into a reject)
-        found.extend(email(part) for part in _EMAIL_SPLIT.split(item) if part)
+        for part in item.replace(",", " ").replace(";", " ").split():
+            found.append(email_syntax.normalized(part))  # noqa: PERF401 (a loop is faster here)
     return found
-
-
-def email(address: str) -> str:
-    """One address, lower-cased, its syntax checked by email-validator (no DNS lookup)."""
-    plain = plain_email(address)
-    if plain is not None:
-        return plain
-    try:
-        checked = email_validator.validate_email(address, check_deliverability=False)
-    except email_validator.EmailNotValidError:
-        msg = "is not a valid email address"
-        raise ValueError(msg) from None
-    return checked.normalized.lower()
-
-
-def plain_email(address: str) -> str | None:
-    """The address lower-cased, if it is plain ASCII that email-validator accepts as it is.
-
-    A stricter pattern than email-validator's, and about 20 times cheaper: most addresses
-    pass it, and only the rest pay for email-validator.
-    """
-    lowered = address.lower()
-    match = _PLAIN_EMAIL.fullmatch(lowered) if len(lowered) <= _MAX_EMAIL else None
-    if match is None:
-        return None
-    local, top = match.groups()
-    if len(local) > _MAX_LOCAL or top in email_validator.SPECIAL_USE_DOMAIN_NAMES:
-        return None
-    return lowered
 
 
 def country(value: object) -> str | None:

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import decimal
 
-import email_validator
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from target_upwell import normalize
 
@@ -125,22 +122,3 @@ def test_due_days_of_discount_terms_is_the_net_days() -> None:
 def test_due_days_refuses_what_is_not_days_naming_the_rule(value: object, rule: str) -> None:
     with pytest.raises(ValueError, match=f"^{rule}$"):
         normalize.due_days(value)
-
-
-LOCAL_PART = st.from_regex(r"[a-z0-9_+-]{1,10}(\.[a-z0-9_+-]{1,10}){0,2}", fullmatch=True)
-DOMAIN = st.from_regex(r"([a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?\.){1,3}[a-z]{2,8}", fullmatch=True)
-
-
-@given(local=LOCAL_PART, domain=DOMAIN, upper=st.booleans())
-def test_the_fast_email_path_accepts_only_what_email_validator_accepts(
-    local: str, domain: str, upper: bool
-) -> None:
-    address = f"{local}@{domain}"
-    address = address.upper() if upper else address
-    try:
-        expected = email_validator.validate_email(address, check_deliverability=False)
-    except email_validator.EmailNotValidError:
-        with pytest.raises(ValueError, match=r"^is not a valid email address$"):
-            normalize.email(address)
-    else:
-        assert normalize.email(address) == expected.normalized.lower()
