@@ -82,6 +82,7 @@ class UpwellClient:
     ) -> None:
         """Build the session; the key goes in a header only, never in a URL or a log.
 
+        Proxy and CA-bundle variables are read here, once: see `_read_environment`.
         Once ``stop`` is set, no new request starts.
         """
         self._base = base_url.rstrip("/")
@@ -100,6 +101,8 @@ class UpwellClient:
                 "User-Agent": f"target-upwell/{_version()}",
             }
         )
+        _read_environment(self._session, self._base)
+        self._templates: dict[tuple[str, str], requests.PreparedRequest] = {}
 
     def close(self) -> None:
         """Close pooled connections."""
@@ -196,21 +199,55 @@ class UpwellClient:
             msg = "the run is stopping; no new request is sent"
             raise StoppingError(msg)
         tally.requests += 1
+        request = self._prepare(method, path, data)
         try:
-            response = self._session.request(
-                method, self._base + path, data=data, timeout=self._timeout
-            )
+            # Streamed, the body is read in one piece, not in the 10 KB chunks of
+            # ``response.content``. Read to its end, the connection goes back to the pool;
+            # if reading fails, ``with`` closes it.
+            with self._session.send(request, timeout=self._timeout, stream=True) as response:
+                content = b"".join(response.iter_content(None))
         except requests.exceptions.RequestException as exc:
             raise _translate(exc, f"{method} {path}") from exc
         if response.ok:
-            body: Json = encoding.loads(response.content) if read and response.content else {}
+            body: Json = encoding.loads(content) if read and content else {}
             return body
         try:
-            error_body = encoding.loads(response.content)
+            error_body = encoding.loads(content)
         except ValueError:
             error_body = None
         wait = retry_after_seconds(response.headers.get("Retry-After"))
         raise classify(response.status_code, error_body, wait)
+
+    def _prepare(self, method: str, path: str, data: bytes | None) -> requests.PreparedRequest:
+        """A copy of the endpoint's prepared request, with this body and the jar's cookies.
+
+        ``Session.request`` merges headers, hooks and cookies anew for each call (~0.07 ms);
+        a copy costs a tenth. The template takes the session's headers (it sets no auth,
+        params or hooks) but no cookies, so each copy takes the jar's current ones.
+        """
+        key = (method, path)
+        template = self._templates.get(key)
+        if template is None:  # two threads may both build it: equal copies, one kept
+            url = self._base + path
+            template = requests.Request(method, url, headers=self._session.headers).prepare()
+            self._templates[key] = template
+        request = template.copy()
+        request.prepare_body(data, None)
+        request.prepare_cookies(self._session.cookies)
+        return request
+
+
+def _read_environment(session: requests.Session, url: str) -> None:
+    """Fix the proxies for ``url`` and the CA bundle from the environment, then stop reading it.
+
+    With ``trust_env`` on, requests re-reads the proxy variables (NO_PROXY included), the
+    CA-bundle variables and ~/.netrc on every request, ~0.1 ms each time. A ~/.netrc entry
+    for the host can no longer replace the ``Authorization`` header.
+    """
+    settings = session.merge_environment_settings(url, {}, None, None, None)
+    session.proxies = settings["proxies"]
+    session.verify = settings["verify"]
+    session.trust_env = False
 
 
 def _translate(exc: requests.exceptions.RequestException, what: str) -> TransientError:
