@@ -27,7 +27,7 @@ class Item:
 _tokens = itertools.count(1)
 
 
-@dataclass
+@dataclass(eq=False)  # a batch is itself: the loader finds it among those in flight
 class Batch:
     """A sink's flushed records for one stream; ``token`` holds their STATE back."""
 
@@ -38,7 +38,9 @@ class Batch:
 
     def __post_init__(self) -> None:
         """Note the (sourceSystem, sourceSystemId) pairs the batch writes, once."""
-        self.keys = frozenset(item.customer.key for item in self.items)
+        self.keys = frozenset(
+            [(i.customer.source_system, i.customer.source_id) for i in self.items]
+        )
 
 
 def dedupe(items: Sequence[Item], *, keep: str) -> tuple[list[Item], list[Item]]:

@@ -58,9 +58,10 @@ class Loader:
         Raises:
             BaseException: the failure that stopped an earlier batch.
         """
-        keys = batch.keys
         with self._changed:
-            self._changed.wait_for(lambda: self.failure is not None or self._has_room(keys))
+            # Submits never overlap, so the batches that block this one are known now.
+            blockers = [other for other in self._in_flight if not batch.keys.isdisjoint(other.keys)]
+            self._changed.wait_for(lambda: self.failure is not None or self._has_room(blockers))
             self._raise_failure()
             if not final and any(self._deferred.values()):
                 batch = self._after_deferred(batch)
@@ -101,10 +102,10 @@ class Loader:
         """Stop the worker threads once their batches end."""
         self._pool.shutdown(wait=True)
 
-    def _has_room(self, keys: frozenset[tuple[str, str]]) -> bool:
+    def _has_room(self, blockers: list[Batch]) -> bool:
         if len(self._in_flight) >= self._max:
             return False
-        return not any(keys & other.keys for other in self._in_flight)
+        return not any(other in self._in_flight for other in blockers)
 
     def _raise_failure(self) -> None:
         if self.failure is not None:

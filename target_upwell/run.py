@@ -113,10 +113,12 @@ class Run:
                 "Stream '%s': source fields left unmapped: %s", stream, ", ".join(unmapped)
             )
 
-    def tick(self) -> None:
-        """A progress line at most every 10 seconds."""
-        if self.summary.progress_due():
-            self.logger.info(self.summary.progress_line())
+    def tick(self) -> bool:
+        """A progress line at most every 10 seconds; True when one was written."""
+        if not self.summary.progress_due():
+            return False
+        self.logger.info(self.summary.progress_line())
+        return True
 
     def add_state(self, state: State) -> None:
         """Tag a STATE with the number of records before it."""

@@ -49,6 +49,7 @@ class CustomersSink(BatchSink):
         self._keep_record = settings.dead_letter_include_record
         self._counts = self._run.summary.stream(stream_name)
         self._buffer: list[Item] = []
+        self._max_rows = settings.batch_size_rows
         self._token = next(_tokens)
         self._run.announce(stream_name, self._field_map, properties)
         if stream_name == CONFIG_TEST_STREAM:
@@ -63,7 +64,7 @@ class CustomersSink(BatchSink):
     @override
     def max_size(self) -> int:
         """``batch_size_rows``, already capped at Upwell's bulk limit by the settings."""
-        return self._run.settings.batch_size_rows
+        return self._max_rows
 
     @property
     @override
@@ -71,11 +72,15 @@ class CustomersSink(BatchSink):
         """Records buffered and not yet handed on."""
         return len(self._buffer)
 
-    def accept(self, record: dict[str, Any], position: int) -> None:
-        """The fast path: validate, map and buffer one record."""
+    def accept(self, record: dict[str, Any], position: int) -> bool:
+        """The fast path: validate, map and buffer one record; True once the batch is full."""
+        for key in self._key_properties:
+            if key not in record:
+                self._singer_validate_message(record)  # the SDK's error for a missing key
         validator = self._validator
         problems = validator.check(record) if isinstance(validator, RecordValidator) else []
         self._take(record, position, problems)
+        return len(self._buffer) >= self._max_rows
 
     @override
     def process_record(self, record: dict[str, Any], context: dict[str, Any]) -> None:
@@ -115,7 +120,6 @@ class CustomersSink(BatchSink):
                 self._run.checkpoints.open(self._token, position)
             kept = record if self._keep_record else None
             self._buffer.append(Item(verdict.customer, position, verdict.payload, kept))
-            self._run.tick()
 
     def _reject(
         self, record: dict[str, Any], position: int, reason: Reason, verdict: Verdict

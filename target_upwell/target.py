@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from singer_sdk import Target
 from singer_sdk import typing as th
@@ -199,20 +199,28 @@ class TargetUpwell(Target):
         if self._sdk_path:
             with run.guard():
                 super()._process_record_message(message_dict)
-            return
-        self._assert_line_requires(message_dict, requires={"stream", "record"})
-        self._assert_sink_exists(message_dict["stream"])
-        sink = self._sinks_active[message_dict["stream"]]
-        record = message_dict["record"]
-        sink._singer_validate_message(record)  # noqa: SLF001 (the SDK's own key check)
-        if isinstance(sink, CustomersSink):
-            sink.accept(record, run.position)
-        try:  # handing a batch on is where an earlier failure surfaces
-            if sink.is_full:
+        else:
+            self._take_record(message_dict, run)
+        if run.tick():  # every 10 s: a progress line, and the SDK's five-minute drain
+            try:
+                self._handle_max_record_age()
+            except UpwellError as exc:
+                run.fail(exc)
+
+    def _take_record(self, message_dict: dict[str, Any], run: Run) -> None:
+        """The fast path: the sink validates, maps and buffers; a full batch is handed on."""
+        try:
+            sink = cast("CustomersSink", self._sinks_active[message_dict["stream"]])
+            record = message_dict["record"]
+        except KeyError:  # the SDK's own checks name what is missing
+            self._assert_line_requires(message_dict, requires={"stream", "record"})
+            self._assert_sink_exists(message_dict["stream"])
+            raise
+        if sink.accept(record, run.position):
+            try:  # handing a batch on is where an earlier failure surfaces
                 self.drain_one(sink)
-            self._handle_max_record_age()
-        except UpwellError as exc:
-            run.fail(exc)
+            except UpwellError as exc:
+                run.fail(exc)
 
     @override
     def _process_state_message(self, message_dict: dict[str, Any]) -> None:
