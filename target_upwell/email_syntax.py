@@ -53,6 +53,8 @@ def _from_parts(local: str, domain: str) -> str | None:
     if checked is None:
         return None
     address = f"{checked}@{host}"
+    if len(address) * 4 <= _MAX_ADDRESS:  # four bytes a character at most: short enough
+        return address
     return address if len(address.encode()) <= _MAX_ADDRESS else None
 
 

@@ -38,8 +38,8 @@ class ExpressionError(ValueError):
 class Program:
     """Python statements being generated, and the objects they refer to by name."""
 
-    def __init__(self) -> None:
-        """Start empty; helpers every expression may call are named up front."""
+    def __init__(self, objects: frozenset[str] = frozenset()) -> None:
+        """Start empty; ``objects`` names variables known to hold a dict."""
         self.lines: list[str] = []
         self.names: dict[str, Any] = {
             "_visit": _INTERPRETER.visit,
@@ -50,6 +50,7 @@ class Program:
         self._depth = 1
         self._temps = 0
         self._lookups: dict[tuple[str, str], str] = {}  # (subject, field) -> its variable
+        self._objects = objects
 
     def add(self, line: str) -> None:
         """One statement at the current depth."""
@@ -81,7 +82,9 @@ class Program:
         """``subject[field]`` as JMESPath reads it, evaluated once however often it is read."""
         key = (subject, field)
         if key not in self._lookups:
-            value = f"{subject}.get({field!r}) if isinstance({subject}, dict) else None"
+            value = f"{subject}.get({field!r})"
+            if subject not in self._objects:
+                value = f"{value} if isinstance({subject}, dict) else None"
             self._lookups[key] = _assign(self, value)
         return self._lookups[key]
 
@@ -218,6 +221,15 @@ def _to_number(found: object) -> object:
 
 
 _FUNCTIONS = frozenset({"to_string", "to_number", "not_null"})
+_SAFE = frozenset(
+    {"field", "subexpression", "literal", "current", "multi_select_dict", "multi_select_list"}
+    | {"key_val_pair"}
+)
+
+
+def can_fail(node: Node) -> bool:
+    """False for plain paths and literals, which read as None rather than fail."""
+    return node["type"] not in _SAFE or any(can_fail(child) for child in node["children"])
 
 
 def fields(node: Node) -> set[str]:

@@ -97,6 +97,8 @@ def compile_mapping(entry: Mapping[str, Any]) -> FieldMap:
         msg = f"{', '.join(unknown)} is not a field of CustomersInsertInput"
         raise MappingConfigError(msg)
     writer = _Writer()
+    writer.program.add("if not isinstance(r, dict):")
+    writer.program.add("    raise _MappingError('(record)', 'is not a JSON object')")
     writer.program.add("try:")
     with writer.program.block():
         writer.body(entry)
@@ -116,7 +118,7 @@ class _Writer:
     """
 
     def __init__(self) -> None:
-        self.program = expressions.Program()
+        self.program = expressions.Program(objects=frozenset({"r"}))
         self.program.names.update(_HELPERS)
         self.referenced: set[str] = set()
 
@@ -161,7 +163,8 @@ class _Writer:
         """Statements evaluating one expression on the record ``r``; names the result."""
         node, reads = _parse(name, expression)
         self.referenced.update(reads)
-        self.program.add(f"_at = ({name!r}, False)")
+        if expressions.can_fail(node):
+            self.program.add(f"_at = ({name!r}, False)")
         return expressions.emit(self.program, node, "r")
 
     def cleaning(self, name: str) -> None:

@@ -50,6 +50,8 @@ class CustomersSink(BatchSink):
         self._counts = self._run.summary.stream(stream_name)
         self._buffer: list[Item] = []
         self._max_rows = settings.batch_size_rows
+        validator = self._validator
+        self._check = validator.check if isinstance(validator, RecordValidator) else None
         self._token = next(_tokens)
         self._run.announce(stream_name, self._field_map, properties)
         if stream_name == CONFIG_TEST_STREAM:
@@ -77,9 +79,8 @@ class CustomersSink(BatchSink):
         for key in self._key_properties:
             if key not in record:
                 self._singer_validate_message(record)  # the SDK's error for a missing key
-        validator = self._validator
-        problems = validator.check(record) if isinstance(validator, RecordValidator) else []
-        self._take(record, position, problems)
+        check = self._check
+        self._take(record, position, [] if check is None else check(record))
         return len(self._buffer) >= self._max_rows
 
     @override

@@ -199,28 +199,28 @@ class TargetUpwell(Target):
         if self._sdk_path:
             with run.guard():
                 super()._process_record_message(message_dict)
-        else:
-            self._take_record(message_dict, run)
+        else:  # the fast path: the sink validates, maps and buffers
+            try:
+                sink = cast("CustomersSink", self._sinks_active[message_dict["stream"]])
+                record = message_dict["record"]
+            except KeyError:  # the SDK's own checks name what is missing
+                self._assert_line_requires(message_dict, requires={"stream", "record"})
+                self._assert_sink_exists(message_dict["stream"])
+                raise
+            if sink.accept(record, run.position):
+                self._hand_on(sink)
         if run.tick():  # every 10 s: a progress line, and the SDK's five-minute drain
             try:
                 self._handle_max_record_age()
             except UpwellError as exc:
                 run.fail(exc)
 
-    def _take_record(self, message_dict: dict[str, Any], run: Run) -> None:
-        """The fast path: the sink validates, maps and buffers; a full batch is handed on."""
+    def _hand_on(self, sink: CustomersSink) -> None:
+        """A full batch goes to the loader; an earlier batch's failure surfaces here."""
         try:
-            sink = cast("CustomersSink", self._sinks_active[message_dict["stream"]])
-            record = message_dict["record"]
-        except KeyError:  # the SDK's own checks name what is missing
-            self._assert_line_requires(message_dict, requires={"stream", "record"})
-            self._assert_sink_exists(message_dict["stream"])
-            raise
-        if sink.accept(record, run.position):
-            try:  # handing a batch on is where an earlier failure surfaces
-                self.drain_one(sink)
-            except UpwellError as exc:
-                run.fail(exc)
+            self.drain_one(sink)
+        except UpwellError as exc:
+            self.run.fail(exc)
 
     @override
     def _process_state_message(self, message_dict: dict[str, Any]) -> None:
