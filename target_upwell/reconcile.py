@@ -4,7 +4,9 @@ Upwell's bulk insert is one transaction with no upsert and no idempotency key, s
 duplicate or bad row fails every row of its request. Here:
 
 * upsert finds which keys exist (one search), inserts the new ones (one bulk request)
-  and updates only the customers whose mapped values differ;
+  and updates only the customers whose mapped values differ. Once a stream's search
+  finds none of a batch's keys, its next batches are inserted straight away: an initial
+  load costs one request a batch, and the first conflict turns the searches back on;
 * a row-level refusal is isolated by bisection, or directly when the error names the row;
 * an ambiguous failure (timeout, drop after sending) is resolved by searching the keys
   before anything is sent again.
@@ -92,6 +94,18 @@ class Reconciler:
         self.cap = cap
         self._seen: set[Key] = set()  # append-only: keys sent earlier in this run
         self._seen_lock = threading.Lock()
+        self._new_keys_only: set[str] = set()  # streams whose last search found nothing
+
+    def expects_new_keys(self, stream: str) -> bool:
+        """True when the stream's last search found none of its keys in Upwell."""
+        return stream in self._new_keys_only
+
+    def note_search(self, stream: str, *, found: bool) -> None:
+        """What the stream's latest search (or conflict) says about its next batches."""
+        if found:
+            self._new_keys_only.discard(stream)
+        else:
+            self._new_keys_only.add(stream)
 
     def load(self, batch: Batch, *, final: bool = False) -> Report:
         """Settle every item of the batch: loaded, unchanged, or rejected with its reason.
@@ -182,7 +196,12 @@ class _Job:
     def upsert(self, items: Sequence[Item]) -> None:
         """Existing keys are updated (only where a value differs), new ones inserted."""
         kept = list(items)
+        stream = self.report.stream
+        if self.reconciler.expects_new_keys(stream) and not any(i.customer.deleted for i in kept):
+            self.insert(kept)  # a key Upwell holds fails the insert: after_conflict searches
+            return
         held = self.find(kept)
+        self.reconciler.note_search(stream, found=bool(held))
         new = []
         for item in kept:
             existing = held.get(item.customer.key)
@@ -268,6 +287,7 @@ class _Job:
             self.isolate(group, exc, Reason.ALREADY_EXISTS)
             return
         held = self.find(group)
+        self.reconciler.note_search(self.report.stream, found=bool(held))
         if not held:
             self.isolate(group, exc, Reason.API_REJECTED)
             return

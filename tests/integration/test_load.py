@@ -218,6 +218,37 @@ def test_batch_size_rows_is_honoured(sandbox: SandboxHandle, tmp_path: Path) -> 
     assert sum(sandbox.stats()["requests"]["bulk-customers"].values()) == 5
 
 
+def test_an_initial_load_searches_once_then_inserts_each_batch_straight_away(
+    sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    cfg = config(sandbox.url, sandbox.api_key, tmp_path, batch_size_rows=40)
+    cfg["max_concurrent_requests"] = 1  # one batch at a time: each sees the one before
+
+    result = load(cfg, singer([record(n) for n in range(1, 201)]))
+
+    assert result.stream()["created"] == 200
+    assert _new_requests({"requests": {}}, sandbox.stats()) == {
+        "customers-search": 1,
+        "bulk-customers": 5,
+    }
+
+
+def test_a_batch_of_known_keys_after_new_ones_is_updated_through_the_conflict(
+    sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    cfg = config(sandbox.url, sandbox.api_key, tmp_path, batch_size_rows=40)
+    cfg["max_concurrent_requests"] = 1
+    load(cfg, singer([record(n) for n in range(1, 41)]))
+    renamed = [record(n, name=f"Renamed {n}") for n in range(1, 41)]
+
+    result = load(cfg, singer([record(n) for n in range(41, 121)] + renamed))
+
+    assert (result.stream()["created"], result.stream()["updated"]) == (80, 40)
+    stored = {c["sourceSystemId"]: c["name"] for c in sandbox.customers()}
+    assert len(stored) == 120
+    assert all(stored[str(n)] == f"Renamed {n}" for n in range(1, 41))
+
+
 def test_a_413_splits_the_batch_and_lowers_the_cap(sandbox: SandboxHandle, tmp_path: Path) -> None:
     sandbox.set_faults([{"kind": "max_inputs", "max": 60}])
     cfg = config(sandbox.url, sandbox.api_key, tmp_path, batch_size_rows=200)
