@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from target_upwell import customer_input
-from target_upwell.mapping import MappingError, apply
+from target_upwell.mapping import MappingError
 from target_upwell.outcomes import Reason
 from target_upwell.validation import Problem
 
@@ -42,15 +42,16 @@ def judge(
     if problems:
         return Verdict(Reason.INVALID_RECORD, problems)
     try:
-        customer = apply(field_map, record, source_system)
+        mapped = field_map.run(record, source_system)
     except MappingError as exc:
         return Verdict(Reason.MAPPING_FAILED, [Problem(exc.field_path, exc.rule)])
-    if customer is None:
+    if mapped is None:
         return Verdict()
+    customer, payload = mapped
     deleted_at = record.get("_sdc_deleted_at")
     if deleted_at:
         mark_deleted(customer, deleted_at)
-    payload = customer.insert_input()
+        payload = customer.insert_input()
     found = [] if customer.deleted else customer_input.check(payload)
     return Verdict(Reason.INVALID_PAYLOAD if found else None, found, customer, payload)
 

@@ -79,7 +79,7 @@ class MappingError(ValueError):
 class FieldMap:
     """A compiled mapping for one stream: one generated function, and what the entry names."""
 
-    run: Callable[[Mapping[str, Any], str], Customer | None]
+    run: Callable[[Mapping[str, Any], str], tuple[Customer, dict[str, Any]] | None]
     fields: frozenset[str]  # the entry's Upwell fields
     referenced: frozenset[str] = frozenset()  # the source fields its expressions read
 
@@ -106,7 +106,7 @@ def compile_mapping(entry: Mapping[str, Any]) -> FieldMap:
     writer.program.add("    raise")
     writer.program.add("except _FAILURES as exc:")
     writer.program.add("    raise _failure(_at, exc) from None")
-    run = writer.program.function("map_record", "r, _source_system", "_customer")
+    run = writer.program.function("map_record", "r, _source_system", "_mapped")
     return FieldMap(run, frozenset(entry), frozenset(writer.referenced))
 
 
@@ -139,14 +139,16 @@ class _Writer:
         add("if not _id:")
         add("    raise _MappingError('sourceSystemId', 'is required')")
         cleaned = {n: self.text(v) for n, v in raw.items()}
+        extra_cc = self.emails(cleaned)
         add(f"_scalars = {{{', '.join(f'{n!r}: {v}' for n, v in cleaned.items())}}}")
-        if {"emailAddress", "ccEmailAddresses"} & set(cleaned):
-            add("_clean_emails(_scalars)")
+        if extra_cc:
+            add(f"if {extra_cc} is not None:")
+            add(f"    _scalars['ccEmailAddresses'] = {extra_cc}")
         self.addresses(entry.get("addresses"))
         self.due_option(entry)
+        relations = {n: self.value(n, entry[n]) for n in entry if n in _RELATIONS}
         add("_relations = {}")
-        for name in (n for n in entry if n in _RELATIONS):
-            value = self.value(name, entry[name])
+        for name, value in relations.items():
             add(f"if {value} is not None:")
             add(f"    _relations[{name!r}] = {value}")
         parent = "None"
@@ -155,9 +157,50 @@ class _Writer:
             value = self.value(PARENT_FIELD, entry[PARENT_FIELD])
             self.cleaning(PARENT_FIELD)
             add(f"{parent} = _identifier({value})")
+        self.payload({**cleaned, **({"ccEmailAddresses": extra_cc} if extra_cc else {})}, relations)
         add(
-            f"_customer = _Customer(_system, _id, _scalars, _addresses, _due, _relations, {parent})"
+            "_mapped = _Customer(_system, _id, _scalars, _addresses, _due, _relations,"
+            f" {parent}), _payload"
         )
+
+    def emails(self, cleaned: dict[str, str]) -> str | None:
+        """Check the email fields; a field with several addresses fills cc.
+
+        Returns the variable of cc addresses found in ``emailAddress`` when cc itself is
+        not mapped (None when it is, or when email isn't mapped either).
+        """
+        add = self.program.add
+        cc = cleaned.get("ccEmailAddresses")
+        if cc is not None:
+            self.cleaning("ccEmailAddresses")
+            add(f"{cc} = _emails({cc}) or None")
+        email = cleaned.get("emailAddress")
+        if email is None:
+            return None
+        found, extra = self.program.temp(), None
+        self.cleaning("emailAddress")
+        add(f"{found} = _emails({email})")
+        add(f"{email} = {found}[0] if {found} else None")
+        if cc is not None:  # the other addresses go first in cc
+            add(f"if len({found}) > 1:")
+            add(f"    {cc} = [*{found}[1:], *({cc} or [])]")
+        else:
+            extra = self.program.temp()
+            add(f"{extra} = {found}[1:] or None")
+        return extra
+
+    def payload(self, scalars: dict[str, str], relations: dict[str, str]) -> None:
+        """The insert input, built with the customer: ``Customer.insert_input`` unrolled."""
+        add = self.program.add
+        add("_payload = {'sourceSystem': _system, 'sourceSystemId': _id}")
+        for name, value in [*scalars.items(), *relations.items()]:
+            wrapped = f"{{'data': {value}}}" if name in relations else value
+            add(f"if {value} is not None:")
+            add(f"    _payload[{name!r}] = {wrapped}")
+        add("if _addresses:")
+        add("    _payload['addresses'] = {'data': _addresses}")
+        add("if _due is not None:")
+        add("    _payload['customerRule'] = {'data': {'dueOption': _due}}")
 
     def value(self, name: str, expression: object) -> str:
         """Statements evaluating one expression on the record ``r``; names the result."""
@@ -298,7 +341,8 @@ def apply(field_map: FieldMap, record: Mapping[str, Any], source_system: str) ->
     Raises:
         MappingError: an expression failed, or a value can't take Upwell's shape.
     """
-    return field_map.run(record, source_system)
+    mapped = field_map.run(record, source_system)
+    return None if mapped is None else mapped[0]
 
 
 def _failure(at: tuple[str, bool], exc: Exception) -> MappingError:
@@ -311,18 +355,6 @@ def _failure(at: tuple[str, bool], exc: Exception) -> MappingError:
     if isinstance(exc, ValueError):  # normalize's messages name the rule, never the value
         return MappingError(name, str(exc))
     return MappingError(name, "has a value of the wrong type")
-
-
-def _clean_emails(scalars: dict[str, Any]) -> None:
-    """Check and lower-case the email fields; a field with several addresses fills cc."""
-    if "ccEmailAddresses" in scalars:
-        found = _normalized("ccEmailAddresses", normalize.emails, scalars["ccEmailAddresses"])
-        scalars["ccEmailAddresses"] = found or None
-    if "emailAddress" in scalars:
-        found = _normalized("emailAddress", normalize.emails, scalars["emailAddress"])
-        scalars["emailAddress"] = found[0] if found else None
-        if len(found) > 1:  # one field with several addresses: the rest are copied
-            scalars["ccEmailAddresses"] = [*found[1:], *(scalars.get("ccEmailAddresses") or [])]
 
 
 def _address_rows(raw: object) -> list[dict[str, Any]]:
@@ -369,6 +401,6 @@ _HELPERS: dict[str, object] = {
     "_country": normalize.country,
     "_due_days": normalize.due_days,
     "_lenient_days": _lenient_days,
-    "_clean_emails": _clean_emails,
+    "_emails": normalize.emails,
     "_address_rows": _address_rows,
 }

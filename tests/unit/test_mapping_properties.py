@@ -207,13 +207,15 @@ def test_apply_fails_only_with_mapping_error_and_never_emits_null_or_sdc_fields(
 ) -> None:
     field_map = compile_mapping(entry)
     try:
-        customer = apply(field_map, {**record, "terms": terms}, "SRC")
+        mapped = field_map.run({**record, "terms": terms}, "SRC")
     except MappingError:
         event("mapping failed")
         return
     event("mapped")
-    assert customer is not None
-    payload = customer.insert_input()
+    assert mapped is not None
+    customer, payload = mapped
+
+    assert payload == customer.insert_input()  # built together, by the generated function
 
     assert isinstance(customer.source_id, str)
     assert customer.source_id
