@@ -50,14 +50,19 @@ def dedupe(items: Sequence[Item], *, keep: str) -> tuple[list[Item], list[Item]]
     """
     chosen: dict[tuple[str, str], Item] = {}
     dropped: list[Item] = []
-    ordered = items if keep == "first" else list(reversed(items))
-    for item in ordered:
-        if item.customer.key in chosen:
+    for item in items if keep == "first" else reversed(items):
+        key = (item.customer.source_system, item.customer.source_id)
+        if key in chosen:
             dropped.append(item)
         else:
-            chosen[item.customer.key] = item
-    kept = sorted(chosen.values(), key=lambda item: item.position)
-    return kept, sorted(dropped, key=lambda item: item.position)
+            chosen[key] = item
+    if not dropped:  # the usual batch (sorting what is in order already is one pass)
+        return sorted(items, key=_position), []
+    return sorted(chosen.values(), key=_position), sorted(dropped, key=_position)
+
+
+def _position(item: Item) -> int:
+    return item.position
 
 
 def bodies(
