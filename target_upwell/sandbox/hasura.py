@@ -37,7 +37,7 @@ def describe(value: object) -> str:
 
 
 def expect_object(
-    value: object, type_name: str, path: str, fields: Container[str]
+    value: object, type_name: str, path: str, fields: Container[str] | None
 ) -> dict[str, object]:
     """Check an input object and reject any field its type does not have.
 
@@ -45,7 +45,8 @@ def expect_object(
         value: The JSON value.
         type_name: The GraphQL input type, e.g. ``customers_insert_input``.
         path: The JSON path of the value.
-        fields: The field names of the type.
+        fields: The field names of the type; None for one without a schema (jsonb), which
+            takes any field.
 
     Returns:
         The object.
@@ -56,10 +57,11 @@ def expect_object(
     if not isinstance(value, dict):
         msg = f"expected an object for type '{type_name}', but found {describe(value)}"
         raise validation_failed(msg, path)
-    for key in value:
-        if key not in fields:
-            msg = f"field '{key}' not found in type: '{type_name}'"
-            raise validation_failed(msg, f"{path}.{key}")
+    if fields is not None:
+        for key in value:
+            if key not in fields:
+                msg = f"field '{key}' not found in type: '{type_name}'"
+                raise validation_failed(msg, f"{path}.{key}")
     return value
 
 

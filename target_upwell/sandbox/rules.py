@@ -50,6 +50,9 @@ SCALAR_COLUMNS: Mapping[str, Kind] = {
     "addressesLastUpdatedAt": Kind.TIMESTAMP,
     "contactsLastUpdatedAt": Kind.TIMESTAMP,
 }
+# Kinds whose every string passes the schema check (timestamps are read later, when cast).
+_TEXT_KINDS = (Kind.STRING, Kind.TIMESTAMP)
+_TIMESTAMP_COLUMNS = frozenset(k for k, kind in SCALAR_COLUMNS.items() if kind is Kind.TIMESTAMP)
 
 ADDRESS_TYPES = frozenset({"ADDRESS_BOOK", "BILLING", "SHIPPING"})
 ADDRESS_TEXT_FIELDS = ("streetLine1", "streetLine2", "city", "stateOrProvince", "zipOrPostalCode")
@@ -104,7 +107,8 @@ def check_insert(value: object, path: str) -> NewCustomer:
     addresses = _addresses(obj.get("addresses"), f"{path}.addresses")
     rule = _customer_rule(obj.get("customerRule"), f"{path}.customerRule")
     for key, (type_name, is_array) in _IGNORED_RELATIONSHIPS.items():
-        _ignored_relationship(obj.get(key), type_name, path=f"{path}.{key}", is_array=is_array)
+        if key in obj:  # most inputs have none: skip building paths for them
+            _ignored_relationship(obj[key], type_name, path=f"{path}.{key}", is_array=is_array)
     return NewCustomer(columns, addresses, rule)
 
 
@@ -169,14 +173,16 @@ def cast_customer(customer: NewCustomer) -> NewCustomer:
         customer: The checked input.
 
     Returns:
-        A copy with cast columns.
+        A copy with cast columns, or the input itself when it has no timestamp to cast.
     """
+    if _TIMESTAMP_COLUMNS.isdisjoint(customer.columns):
+        return customer
     return dataclasses.replace(customer, columns=cast_columns(customer.columns))
 
 
 def _scalar(kind: Kind, value: object, path: str) -> object:
-    if value is None:
-        return None
+    if value is None or (isinstance(value, str) and kind in _TEXT_KINDS):
+        return value
     if kind is Kind.STRING_LIST:
         items = expect_list(value, path)
         return [
@@ -184,18 +190,8 @@ def _scalar(kind: Kind, value: object, path: str) -> object:
         ]
     if kind is Kind.JSON_OBJECT:
         # jsonb takes any JSON in Hasura; the contract narrows metadata to an object.
-        return expect_object(value, "jsonb", path, _ANY_FIELD)
+        return expect_object(value, "jsonb", path, None)
     return expect_string(value, kind.value, path)
-
-
-class _AnyField:
-    """A container holding every field name: jsonb objects have no schema."""
-
-    def __contains__(self, _key: object) -> bool:
-        return True
-
-
-_ANY_FIELD = _AnyField()
 
 
 def _optional_int(value: object, path: str) -> int | None:
@@ -250,4 +246,4 @@ def _ignored_relationship(value: object, type_name: str, *, path: str, is_array:
     if is_array:
         expect_list(data, f"{path}.data")
     else:
-        expect_object(data, type_name.replace("_obj_rel", ""), f"{path}.data", _ANY_FIELD)
+        expect_object(data, type_name.replace("_obj_rel", ""), f"{path}.data", None)

@@ -73,7 +73,6 @@ def connect(database: str) -> sqlite3.Connection:
         The open connection.
     """
     db = sqlite3.connect(database, check_same_thread=False, isolation_level=None)
-    db.row_factory = sqlite3.Row
     db.execute("PRAGMA foreign_keys = ON")
     if database != MEMORY:
         # WAL lets `show` read a file while a server is writing to it.
@@ -91,6 +90,4 @@ def connect_read_only(database: Path) -> sqlite3.Connection:
     Returns:
         The open connection.
     """
-    db = sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)
-    db.row_factory = sqlite3.Row
-    return db
+    return sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)

@@ -31,6 +31,9 @@ _ANSWERING_KINDS = frozenset({FaultKind.STATUS, FaultKind.MAX_INPUTS})
 
 logger = logging.getLogger("target_upwell.sandbox.requests")
 
+# Answers are trees built for one request, never cyclic: the encoder skips its cycle check.
+_encode = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
+
 Answer = tuple[int, dict[str, object], dict[str, str]]
 
 
@@ -196,7 +199,7 @@ class RequestHandler(BaseHTTPRequestHandler):
 
     def _send(self, answer: Answer) -> None:
         status, body, headers = answer
-        data = json.dumps(body, separators=(",", ":")).encode()
+        data = _encode(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))

@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import sqlite3
 import threading
-import uuid
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -20,7 +19,7 @@ from .errors import (
     constraint_violation,
     not_null_violation_message,
 )
-from .rows import COLUMNS, chunks, load, marks, to_sql
+from .rows import COLUMNS, chunks, load, marks, new_rows, to_sql
 from .rules import ADDRESS_FIELDS
 from .schema import connect, connect_read_only
 from .timestamps import now
@@ -30,6 +29,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from .query import Query
+    from .rows import NewRows
     from .rules import NewCustomer
 
 # Identifiers in SQL text come from fixed tuples, never from a request; values are bound.
@@ -118,15 +118,15 @@ class Store:
             ApiError: ``constraint-violation`` for a NOT NULL, unique or foreign key error;
                 nothing is stored then.
         """
-        stamp = now()
+        rows = new_rows(tenant, customers, now())
         with self._transaction(write=True) as db:
             # Hasura inserts a batch in one statement, so only rows stored before it are parents.
             parents = _existing(db, tenant, (c.columns.get("billToCustomerId") for c in customers))
-            ids = [_insert_one(db, tenant, customer, stamp) for customer in customers]
+            _write(db, rows, customers)
             # Postgres checks foreign keys at the end of the statement, after NOT NULL and unique.
             if any(_parent(c) not in parents for c in customers if _parent(c) is not None):
                 raise constraint_violation(FOREIGN_KEY_VIOLATION)
-            return load(db, ids)
+            return rows.created
 
     def get(self, tenant: str, customer_id: str) -> dict[str, object] | None:
         """One customer of the tenant by id, or None."""
@@ -146,7 +146,7 @@ class Store:
         sql = _PAGE.format(query.where, order_by)
         with self._transaction() as db:
             rows = db.execute(sql, (tenant, *query.params, query.limit, query.offset))
-            return load(db, [row["id"] for row in rows])
+            return load(db, [row[0] for row in rows])
 
     def page(self, tenant: str, query: Query) -> tuple[list[dict[str, object]], int]:
         """One page of the tenant's customers, and how many the tenant has in all.
@@ -162,7 +162,7 @@ class Store:
             total = int(db.execute(_COUNT, (tenant,)).fetchone()[0])
             sql = _PAGE.format("1", query.order_by)
             rows = db.execute(sql, (tenant, query.limit, query.offset))
-            return load(db, [row["id"] for row in rows]), total
+            return load(db, [row[0] for row in rows]), total
 
     def count(self, tenant: str) -> int:
         """How many customers the tenant has."""
@@ -245,30 +245,31 @@ class Store:
             self._db.execute("ROLLBACK")
 
 
-def _new_id(prefix: str) -> str:
-    return f"{prefix}_{uuid.uuid4().hex}"
-
-
 def _parent(customer: NewCustomer) -> str | None:
     parent = customer.columns.get("billToCustomerId")
     return parent if isinstance(parent, str) else None
 
 
-def _insert_one(db: sqlite3.Connection, tenant: str, customer: NewCustomer, stamp: str) -> str:
-    customer_id = _new_id("cus")
-    values = [to_sql(column, customer.columns.get(column)) for column in COLUMNS]
-    db.execute(_INSERT_CUSTOMER, (customer_id, tenant, *values, stamp, stamp))
-    for address in customer.addresses:
-        fields = [address.get(field) for field in ADDRESS_FIELDS]
-        db.execute(_INSERT_ADDRESS, (_new_id("adr"), customer_id, *fields))
-    if customer.rule is not None:
-        db.execute(_INSERT_RULE, (_new_id("cr"), customer_id, customer.rule.get("dueOption")))
-    return customer_id
+def _write(db: sqlite3.Connection, rows: NewRows, customers: Sequence[NewCustomer]) -> None:
+    """Insert the rows table by table, failing with the error Hasura would report first.
+
+    Hasura writes customer by customer (the row, its addresses, its rule) and stops at the
+    first failure. Only a customer's NOT NULL name or unique key and an address's NOT NULL
+    type can fail, so customers after the first one with an untyped address stay out: that
+    address's error comes before theirs.
+    """
+    end = next(
+        (i + 1 for i, c in enumerate(customers) if any(a["type"] is None for a in c.addresses)),
+        len(customers),
+    )
+    db.executemany(_INSERT_CUSTOMER, rows.customers[:end])
+    db.executemany(_INSERT_ADDRESS, rows.addresses)
+    db.executemany(_INSERT_RULE, rows.rules)
 
 
 def _ids(db: sqlite3.Connection, tenant: str, condition: str, params: tuple[str, ...]) -> list[str]:
     sql = f"SELECT id FROM customers WHERE tenant = ? AND {condition} ORDER BY id"  # noqa: S608
-    return [row["id"] for row in db.execute(sql, (tenant, *params))]
+    return [row[0] for row in db.execute(sql, (tenant, *params))]
 
 
 def _existing(db: sqlite3.Connection, tenant: str, ids: Iterable[object]) -> set[str]:
@@ -276,7 +277,7 @@ def _existing(db: sqlite3.Connection, tenant: str, ids: Iterable[object]) -> set
     found: set[str] = set()
     for chunk in chunks(wanted):
         sql = f"SELECT id FROM customers WHERE tenant = ? AND id IN ({marks(chunk)})"  # noqa: S608
-        found.update(row["id"] for row in db.execute(sql, (tenant, *chunk)))
+        found.update(row[0] for row in db.execute(sql, (tenant, *chunk)))
     return found
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from sandbox_helpers import customer
 
 CUSTOMER_KEYS = {
@@ -74,6 +76,27 @@ def test_bulk_create_returns_every_customer_in_the_api_shape(api, sandbox):
     assert second["customerRule"] is None
     assert second["addresses"] == []
     assert sandbox.customers() == sorted([first, second], key=lambda c: c["id"])
+
+
+def test_the_answer_is_exactly_what_a_read_returns(api, sandbox):
+    # The answer is built from what was written, not read back: it must not differ, not even
+    # in key order, float spelling or the order of addresses.
+    created = api.bulk(
+        FULL_INPUT,
+        customer(
+            "C-2",
+            name="Zürich \u2603 😀",
+            ccEmailAddresses=[],
+            metadata={"z": 1, "a": [1.5, -0.0, 1e300, 14300.0, 10**30, None, True], "é": {}},
+            addresses={"data": [{"city": f"City {n}"} for n in range(4)]},
+            customerRule={"data": {"dueOption": None}},
+        ),
+        customer("C-3", metadata={}, customerRule={"data": {}}),
+    )
+
+    read = sandbox.customers()
+
+    assert json.dumps(read) == json.dumps(sorted(created, key=lambda c: c["id"]))
 
 
 def test_timestamps_are_stored_in_utc_as_postgres_would(api):

@@ -221,6 +221,56 @@ def test_a_bad_batch_is_rejected_whole(api, sandbox, bad_inputs, expected):
     assert sandbox.stats()["rows_inserted"] == before
 
 
+UNTYPED_ADDRESS = {"data": [{"city": "Paris"}, {"type": None}]}
+NOT_NULL_TYPE = (
+    'Not-NULL violation. null value in column "type" of relation "addresses" '
+    "violates not-null constraint"
+)
+# Hasura writes customer by customer (the row, then its addresses), so the earliest failure
+# in input order is the one reported; the foreign key is checked after every row.
+FIRST_FAILURE_WINS = [
+    pytest.param(
+        [customer("C-2", addresses=UNTYPED_ADDRESS), customer("C-3", name=None)],
+        NOT_NULL_TYPE,
+        id="address-before-a-later-null-name",
+    ),
+    pytest.param(
+        [customer("C-2", name=None), customer("C-3", addresses=UNTYPED_ADDRESS)],
+        NOT_NULL_NAME,
+        id="null-name-before-a-later-address",
+    ),
+    pytest.param(
+        [customer("C-2", addresses=UNTYPED_ADDRESS), customer("STORED-1")],
+        NOT_NULL_TYPE,
+        id="address-before-a-later-duplicate",
+    ),
+    pytest.param(
+        [customer("STORED-1"), customer("C-3", addresses=UNTYPED_ADDRESS)],
+        UNIQUE,
+        id="duplicate-before-a-later-address",
+    ),
+    pytest.param(
+        [
+            customer("C-2", billToCustomerId="cus_missing"),
+            customer("C-3", addresses=UNTYPED_ADDRESS),
+        ],
+        NOT_NULL_TYPE,
+        id="foreign-key-after-every-row",
+    ),
+]
+
+
+@pytest.mark.parametrize(("bad_inputs", "message"), FIRST_FAILURE_WINS)
+def test_the_first_failure_in_input_order_is_reported(api, sandbox, bad_inputs, message):
+    (stored,) = api.bulk(STORED)
+
+    response = api.post("bulk-customers", {"inputs": [customer("NEW-1"), *bad_inputs]})
+
+    assert response.status_code == 400
+    assert response.json() == violation(message)
+    assert sandbox.customers() == [stored]
+
+
 BAD_BODIES = [
     pytest.param(b'{"inputs": [{"name": "x",', "Request body is not valid JSON", id="broken-json"),
     pytest.param(b"\xff\xfe\x00garbage", "Request body is not valid JSON", id="not-utf8"),
