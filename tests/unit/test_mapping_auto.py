@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from target_upwell.mapping import apply, auto_entry, compile_mapping
+from target_upwell.automap import auto_entry
+from target_upwell.mapping import apply, compile_mapping
 
 
 def quoted(name: str) -> str:

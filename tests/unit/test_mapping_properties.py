@@ -13,10 +13,10 @@ from hypothesis import event, example, given
 from hypothesis import strategies as st
 
 from target_upwell import contract
+from target_upwell.automap import auto_entry
 from target_upwell.mapping import (
     MappingError,
     apply,
-    auto_entry,
     compile_expression,
     compile_mapping,
 )
