@@ -21,7 +21,7 @@ _PLAIN_LOCAL = re.compile(r"[a-z0-9_+-]+(?:\.[a-z0-9_+-]+)*")
 _SIMPLE_LOCAL = re.compile(r'[^\s"<>()\[\]\\,;:@]+')
 _MAX_ADDRESS = 254
 _MAX_KNOWN_DOMAINS = 65536
-_DOMAINS: dict[str, str | None] = {}  # domain as written -> email-validator's form, or None
+_DOMAINS: dict[str, tuple[str, int] | None] = {}  # domain as written -> _domain()
 
 
 class InvalidEmailError(ValueError):
@@ -39,39 +39,47 @@ def normalized(address: str) -> str:
         InvalidEmailError: email-validator refuses it.
     """
     local, at, domain = address.rpartition("@")
-    fast = _from_parts(local, domain) if at else None
-    return fast if fast is not None else _validated(address)
+    fast = _from_parts(address, local, domain) if at else None
+    return fast if fast is not None else _validated(address).normalized.lower()
 
 
-def _from_parts(local: str, domain: str) -> str | None:
+def _from_parts(address: str, local: str, domain: str) -> str | None:
     """The address from its checked parts; None when email-validator must decide."""
-    host = _domain(domain)
-    if host is None:
+    known = _domain(domain)
+    if known is None:
         return None
-    lowered = local.lower()
-    checked = lowered if _PLAIN_LOCAL.fullmatch(lowered) else _international_local(local)
-    if checked is None:
+    host, ascii_host_bytes = known
+    form = local if _PLAIN_LOCAL.fullmatch(local.lower()) else _international_local(local)
+    if form is None:
         return None
-    address = f"{checked}@{host}"
-    if len(address) * 4 <= _MAX_ADDRESS:  # four bytes a character at most: short enough
-        return address
-    return address if len(address.encode()) <= _MAX_ADDRESS else None
+    result = f"{form}@{host}"
+    # email-validator's three length checks, in UTF-8 bytes: as written, normalized, and
+    # with the domain in IDNA ASCII.
+    local_bytes = len(form.encode())
+    lengths = (len(address.encode()), local_bytes + 1 + len(host.encode()))
+    if max(*lengths, local_bytes + 1 + ascii_host_bytes) > _MAX_ADDRESS:
+        return None
+    return result.lower()
 
 
-def _domain(domain: str) -> str | None:
-    """email-validator's form of a domain, asked once per domain (None: not valid alone)."""
+def _domain(domain: str) -> tuple[str, int] | None:
+    """email-validator's form of a domain, and the bytes of its ASCII form; None if invalid.
+
+    Asked once per domain: a customer list repeats its domains.
+    """
     if domain in _DOMAINS:
         return _DOMAINS[domain]
-    host: str | None = None
+    known: tuple[str, int] | None = None
     with contextlib.suppress(InvalidEmailError):
-        host = _validated(f"a@{domain}").partition("@")[2]
+        checked = _validated(f"a@{domain}")
+        known = (checked.domain, len(checked.ascii_domain.encode()))
     if len(_DOMAINS) < _MAX_KNOWN_DOMAINS:
-        _DOMAINS[domain] = host
-    return host
+        _DOMAINS[domain] = known
+    return known
 
 
 def _international_local(local: str) -> str | None:
-    """A local part beyond plain ASCII, by email-validator's own check (and its NFC form)."""
+    """A local part beyond plain ASCII, by email-validator's own check: its NFC form."""
     if _SIMPLE_LOCAL.fullmatch(local) is None:
         return None
     try:
@@ -81,12 +89,11 @@ def _international_local(local: str) -> str | None:
             checked = validate_email_local_part(form)
     except email_validator.EmailNotValidError:
         return None  # email-validator says why, in its own words, on the slow path
-    return str(checked["local_part"]).lower()
+    return str(checked["local_part"])
 
 
-def _validated(address: str) -> str:
+def _validated(address: str) -> email_validator.ValidatedEmail:
     try:
-        checked = email_validator.validate_email(address, check_deliverability=False)
+        return email_validator.validate_email(address, check_deliverability=False)
     except email_validator.EmailNotValidError:
         raise InvalidEmailError from None
-    return checked.normalized.lower()

@@ -187,10 +187,10 @@ def _emit_first_not_null(program: Program, args: list[Node], subject: str) -> st
     """Evaluate the arguments in turn, stopping at the first that is not null."""
     result = program.temp()
     program.add(f"{result} = {emit(program, args[0], subject)}")
-    if len(args) > 1:
+    for arg in args[1:]:
         program.add(f"if {result} is None:")
         with program.block():
-            program.add(f"{result} = {_emit_first_not_null(program, args[1:], subject)}")
+            program.add(f"{result} = {emit(program, arg, subject)}")
     return result
 
 

@@ -64,8 +64,10 @@ def mark_deleted(customer: Customer, deleted_at: object) -> None:
     customer.parent_source_id = None  # a deletion needs no parent
 
 
-def record_key(record: dict[str, Any], key_properties: Sequence[str]) -> str | None:
+def record_key(record: object, key_properties: Sequence[str]) -> str | None:
     """How a record that never became a customer is named: its key values joined by ``|``."""
+    if not isinstance(record, dict):
+        return None
     values = [record.get(k) for k in key_properties]
     if not values or any(v is None for v in values):
         return None

@@ -156,20 +156,23 @@ class _Writer:
         cc = cleaned.get("ccEmailAddresses")
         if cc is not None:
             self.cleaning("ccEmailAddresses")
-            add(f"{cc} = _emails({cc}) or None")
+            checked = self.program.temp()  # a new variable: the value may be a literal's name
+            add(f"{checked} = _emails({cc}) or None")
+            cleaned["ccEmailAddresses"] = cc = checked
         email = cleaned.get("emailAddress")
         if email is None:
             return None
-        found, extra = self.program.temp(), None
+        found, first = self.program.temp(), self.program.temp()
         self.cleaning("emailAddress")
         add(f"{found} = _emails({email})")
-        add(f"{email} = {found}[0] if {found} else None")
+        add(f"{first} = {found}[0] if {found} else None")
+        cleaned["emailAddress"] = first
         if cc is not None:  # the other addresses go first in cc
             add(f"if len({found}) > 1:")
             add(f"    {cc} = [*{found}[1:], *({cc} or [])]")
-        else:
-            extra = self.program.temp()
-            add(f"{extra} = {found}[1:] or None")
+            return None
+        extra = self.program.temp()
+        add(f"{extra} = {found}[1:] or None")
         return extra
 
     def payload(self, scalars: dict[str, str], relations: dict[str, str]) -> None:
@@ -191,7 +194,11 @@ class _Writer:
         self.referenced.update(reads)
         if expressions.can_fail(node):
             self.program.add(f"_at = ({name!r}, False)")
-        return expressions.emit(self.program, node, "r")
+        try:
+            return expressions.emit(self.program, node, "r")
+        except expressions.ExpressionError as exc:  # e.g. a function given too many arguments
+            msg = f"{name} is not a valid JMESPath expression: {exc}"
+            raise MappingConfigError(msg) from None
 
     def cleaning(self, name: str) -> None:
         """What follows cleans ``name``'s value: its ValueError says why it is refused."""
@@ -277,7 +284,11 @@ def _parse(name: str, expression: object) -> tuple[expressions.Node, set[str]]:
 def compile_expression(name: str, expression: object) -> tuple[Getter, set[str]]:
     """Compile one expression alone; return its getter and the source fields it reads."""
     _parse(name, expression)
-    return expressions.compile_expression(str(expression))
+    try:
+        return expressions.compile_expression(str(expression))
+    except expressions.ExpressionError as exc:
+        msg = f"{name} is not a valid JMESPath expression: {exc}"
+        raise MappingConfigError(msg) from None
 
 
 def apply(field_map: FieldMap, record: Mapping[str, Any], source_system: str) -> Customer | None:
@@ -324,7 +335,7 @@ def _lenient_days(terms: object) -> int | None:
     """Terms text that reads as no number of days leaves dueOption unset, not the record."""
     try:
         return normalize.due_days(terms)
-    except ValueError:
+    except (ValueError, ArithmeticError):  # e.g. an infinite number of days
         return None
 
 

@@ -62,6 +62,21 @@ class FastReader(GenericSingerReader[Any]):
             counts[kind] += 1
         return counts
 
+    @staticmethod
+    @override
+    def assert_line_requires(line_dict: dict[str, Any], requires: set[str]) -> None:
+        """The SDK's check, without quoting the message: it may hold a customer record.
+
+        Raises:
+            InvalidInputLine: naming the message's type and the keys it lacks, nothing else.
+        """
+        missing = sorted(requires.difference(line_dict))
+        if missing:
+            kind = line_dict.get("type")
+            what = f"A {kind} message" if isinstance(kind, str) else "A message"
+            msg = f"{what} has no {', '.join(missing)} key"
+            raise InvalidInputLine(msg)
+
     @override
     def deserialize_json(self, line: str | bytes) -> dict[str, Any]:
         """Parse one line; the loop above parses inline, for speed.

@@ -201,7 +201,8 @@ class _Job:
             self.insert(kept)  # a key Upwell holds fails the insert: after_conflict searches
             return
         held = self.find(kept)
-        self.reconciler.note_search(stream, found=bool(held))
+        if kept:  # a batch of children only has nothing to search yet
+            self.reconciler.note_search(stream, found=bool(held))
         new = []
         for item in kept:
             existing = held.get(item.customer.key)
@@ -299,16 +300,29 @@ class _Job:
     def isolate(self, group: list[Item], exc: ApiError, reason: Reason) -> None:
         """Find the refused rows: the one the error names, or by bisection; the rest land."""
         if len(group) == 1:
-            self.reject(group[0], reason, exc)
+            self.refuse(group[0], reason, exc)
             return
         row = exc.problem.row
         if row is not None and row < len(group):
-            self.reject(group[row], reason, exc)
+            self.refuse(group[row], reason, exc)
             rest = group[:row] + group[row + 1 :]
             self.insert_group(rest, self.options.max_retries)
             return
         for half in halves(group):
             self.insert_group(half, self.options.max_retries)
+
+    def refuse(self, item: Item, reason: Reason, exc: ApiError) -> None:
+        """One row the insert refused; under upsert, a key Upwell holds is updated instead.
+
+        Its duplicate error may not read as one (see ``contract.UNIQUENESS_PATTERN``), and
+        after an all-new batch the next ones are inserted without searching first.
+        """
+        if self.options.upsert and reason is Reason.API_REJECTED:
+            held = self.find([item]).get(item.customer.key)
+            if held is not None:
+                self.update(item, held, fresh=Outcome.UPDATED, may_insert=False)
+                return
+        self.reject(item, reason, exc)
 
     # -- updates and deletions --------------------------------------------------------
 

@@ -27,6 +27,7 @@ else:
     from typing_extensions import override
 
 _tokens = itertools.count(1)
+NOT_AN_OBJECT = Problem("", "must be a JSON object")
 
 
 class CustomersSink(BatchSink):
@@ -76,6 +77,9 @@ class CustomersSink(BatchSink):
 
     def accept(self, record: dict[str, Any], position: int) -> bool:
         """The fast path: validate, map and buffer one record; True once the batch is full."""
+        if record.__class__ is not dict:
+            self._take(record, position, [NOT_AN_OBJECT])
+            return len(self._buffer) >= self._max_rows
         for key in self._key_properties:
             if key not in record:
                 self._singer_validate_message(record)  # the SDK's error for a missing key

@@ -9,6 +9,7 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
+import pytest
 from harness import STREAM, config, record, run_command, singer
 
 if TYPE_CHECKING:
@@ -67,6 +68,26 @@ def test_stdout_holds_only_state(sandbox: SandboxHandle, tmp_path: Path) -> None
     # A STATE per record comes in; at most one per settled batch goes out.
     assert 1 <= len(result.states) <= 300 // 50
     assert result.states[-1] == {"bookmarks": {STREAM: {"seen": 300}}}
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"type": "RECORD", "record": {"id": 7, "name": "Jane Private-Person"}},
+        {"stream": STREAM, "record": {"id": 7, "name": "Jane Private-Person"}},
+    ],
+    ids=["record-without-stream", "message-without-type"],
+)
+def test_a_malformed_message_is_named_without_its_content(
+    sandbox: SandboxHandle, tmp_path: Path, bad: dict[str, object]
+) -> None:
+    text = singer([record(1)]) + json.dumps(bad) + "\n"
+
+    result = run_command(config(sandbox.url, sandbox.api_key, tmp_path), text, tmp_path)
+
+    assert result.exit_code != 0
+    assert "has no" in result.log
+    assert "Private-Person" not in result.log
 
 
 def test_too_many_rejects_exit_3_naming_the_file(sandbox: SandboxHandle, tmp_path: Path) -> None:

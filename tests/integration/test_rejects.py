@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import math
 from typing import TYPE_CHECKING
 
-from harness import config, load, record, run_command, singer
+from harness import STREAM, config, load, record, run_command, singer
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -98,3 +99,20 @@ def test_the_include_record_switch_adds_the_original(
     (line,) = result.dead_letter
     assert line["record"]["Cust No"] == 1
     assert line["problems"] == ["field name: is required"]
+
+
+def test_a_record_that_is_not_an_object_is_dead_lettered(
+    sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    bad = {"type": "RECORD", "stream": STREAM, "record": ["x", 2]}
+    text = singer([record(1)]) + json.dumps(bad) + "\n"
+
+    result = load(
+        {**config(sandbox.url, sandbox.api_key, tmp_path), "max_rejected_records": 1}, text
+    )
+
+    assert result.exit_code == 0
+    assert [c["sourceSystemId"] for c in sandbox.customers()] == ["1"]
+    (line,) = result.dead_letter
+    assert line["reason"] == "invalid_record"
+    assert line["problems"] == ["field (record): must be a JSON object"]

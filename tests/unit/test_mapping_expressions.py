@@ -268,10 +268,37 @@ def test_a_mapping_that_cannot_compile_says_which_field(
     assert str(caught.value) == message
 
 
-@pytest.mark.parametrize("expression", ["BillAddr..City", "join(', ', tags", "'unterminated"])
+@pytest.mark.parametrize(
+    "expression",
+    ["BillAddr..City", "join(', ', tags", "'unterminated", "to_string(n, id)", "not_null()"],
+)
 def test_an_invalid_expression_is_a_config_error_naming_the_field(expression: str) -> None:
     with pytest.raises(MappingConfigError, match=r"^name is not a valid JMESPath expression: "):
         compile_mapping({"name": expression})
+
+
+@pytest.mark.parametrize(
+    ("entry", "scalars"),
+    [
+        ({"emailAddress": "'AP@Example.com'"}, {"emailAddress": "ap@example.com"}),
+        (
+            {"emailAddress": "'a@x.example.com; b@x.example.com'", "ccEmailAddresses": "`null`"},
+            {"emailAddress": "a@x.example.com", "ccEmailAddresses": ["b@x.example.com"]},
+        ),
+    ],
+)
+def test_a_literal_email_is_checked_like_a_read_one(
+    entry: dict[str, Any], scalars: dict[str, Any]
+) -> None:
+    customer = mapped(entry, {})
+
+    assert {k: v for k, v in customer.scalars.items() if k != "name"} == scalars
+
+
+def test_not_null_takes_many_arguments() -> None:
+    expression = f"not_null({', '.join(f'a{i}' for i in range(150))}, DisplayName)"
+
+    assert mapped({"name": expression}, {}).scalars["name"] == "Acme"
 
 
 def test_an_expression_reading_sdc_fields_through_the_current_node_is_refused() -> None:

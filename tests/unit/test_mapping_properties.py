@@ -180,7 +180,9 @@ def records(draw: st.DrawFn) -> dict[str, Any]:
 @st.composite
 def entries(draw: st.DrawFn) -> dict[str, Any]:
     """A mapping entry that reads arbitrary source keys into every kind of Upwell field."""
-    source = st.sampled_from(SOURCE_KEYS).map(json.dumps)
+    read = st.sampled_from(SOURCE_KEYS).map(json.dumps)
+    literal = st.sampled_from(["'ap@example.com'", "'a@x.example.com, b@x.example.com'", "`null`"])
+    source = st.one_of(read, literal)
     scalars = [f for f in contract.SCALAR_FIELDS if f != "sourceSystemId"]
     entry: dict[str, Any] = {
         "sourceSystemId": draw(st.sampled_from(['"id"', "to_string(id)", '"x y"'])),
