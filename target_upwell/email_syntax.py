@@ -19,7 +19,7 @@ from email_validator.syntax import validate_email_local_part
 _PLAIN_LOCAL = re.compile(r"[a-z0-9_+-]+(?:\.[a-z0-9_+-]+)*")
 # No quoting, no display name, no domain literal: email-validator's local-part rules apply.
 _SIMPLE_LOCAL = re.compile(r'[^\s"<>()\[\]\\,;:@]+')
-_MAX_ADDRESS = 254
+_MAX = 254  # bytes, in each of the forms email-validator measures
 _MAX_KNOWN_DOMAINS = 65536
 _DOMAINS: dict[str, tuple[str, int] | None] = {}  # domain as written -> _domain()
 
@@ -48,18 +48,21 @@ def _from_parts(address: str, local: str, domain: str) -> str | None:
     known = _domain(domain)
     if known is None:
         return None
-    host, ascii_host_bytes = known
+    host, ascii_host = known
     form = local if _PLAIN_LOCAL.fullmatch(local.lower()) else _international_local(local)
     if form is None:
         return None
-    result = f"{form}@{host}"
     # email-validator's three length checks, in UTF-8 bytes: as written, normalized, and
     # with the domain in IDNA ASCII.
-    local_bytes = len(form.encode())
-    lengths = (len(address.encode()), local_bytes + 1 + len(host.encode()))
-    if max(*lengths, local_bytes + 1 + ascii_host_bytes) > _MAX_ADDRESS:
+    form_bytes = _utf8_length(form)
+    written = _utf8_length(address)
+    if max(written, form_bytes + 1 + _utf8_length(host), form_bytes + 1 + ascii_host) > _MAX:
         return None
-    return result.lower()
+    return f"{form}@{host}".lower()
+
+
+def _utf8_length(text: str) -> int:
+    return len(text) if text.isascii() else len(text.encode())  # isascii() costs nothing
 
 
 def _domain(domain: str) -> tuple[str, int] | None:
