@@ -38,9 +38,7 @@ class Batch:
 
     def __post_init__(self) -> None:
         """Note the (sourceSystem, sourceSystemId) pairs the batch writes, once."""
-        self.keys = frozenset(
-            [(i.customer.source_system, i.customer.source_id) for i in self.items]
-        )
+        self.keys = frozenset(item.customer.key for item in self.items)
 
 
 def dedupe(items: Sequence[Item], *, keep: str) -> tuple[list[Item], list[Item]]:
@@ -51,11 +49,10 @@ def dedupe(items: Sequence[Item], *, keep: str) -> tuple[list[Item], list[Item]]
     chosen: dict[tuple[str, str], Item] = {}
     dropped: list[Item] = []
     for item in items if keep == "first" else reversed(items):
-        key = (item.customer.source_system, item.customer.source_id)
-        if key in chosen:
+        if item.customer.key in chosen:
             dropped.append(item)
         else:
-            chosen[key] = item
+            chosen[item.customer.key] = item
     if not dropped:  # the usual batch (sorting what is in order already is one pass)
         return sorted(items, key=_position), []
     return sorted(chosen.values(), key=_position), sorted(dropped, key=_position)

@@ -107,7 +107,20 @@ def parse(expression: str) -> Node:
         parsed: Node = jmespath.compile(expression).parsed
     except jmespath.exceptions.JMESPathError as exc:
         raise ExpressionError(str(exc)) from None
+    _check_arity(parsed)
     return parsed
+
+
+def _check_arity(node: Node) -> None:
+    """The functions compiled here take their arguments as JMESPath's do; say so up front."""
+    if node["type"] == "function_expression" and node["value"] in _FUNCTIONS:
+        name, given = node["value"], len(node["children"])
+        wanted = "at least 1 argument" if name == "not_null" else "1 argument"
+        if given == 0 or (given > 1 and name != "not_null"):
+            msg = f"{name}() takes {wanted}, not {given}"
+            raise ExpressionError(msg)
+    for child in node["children"]:
+        _check_arity(child)
 
 
 def compile_expression(expression: str) -> tuple[Getter, set[str]]:
@@ -171,12 +184,9 @@ def _emit_select(program: Program, node: Node, subject: str) -> str:
 
 
 def _emit_function(program: Program, node: Node, subject: str) -> str:
-    name, args = node["value"], node["children"]
+    name, args = node["value"], node["children"]  # their number was checked by parse()
     if name == "not_null":
-        if not args:
-            _arity(name, args, 1)
         return _emit_first_not_null(program, args, subject)
-    _arity(name, args, 1)
     found = emit(program, args[0], subject)
     if name == "to_string":
         return _assign(program, f"{found} if isinstance({found}, str) else _to_string({found})")
@@ -192,12 +202,6 @@ def _emit_first_not_null(program: Program, args: list[Node], subject: str) -> st
         with program.block():
             program.add(f"{result} = {emit(program, arg, subject)}")
     return result
-
-
-def _arity(name: str, args: list[Node], count: int) -> None:
-    if len(args) != count:
-        msg = f"{name}() takes {count} argument(s) but received {len(args)}"
-        raise ExpressionError(msg)
 
 
 def _to_string(found: object) -> str:

@@ -79,12 +79,12 @@ class CustomersSink(BatchSink):
         """The fast path: validate, map and buffer one record; True once the batch is full."""
         if record.__class__ is not dict:
             self._take(record, position, [NOT_AN_OBJECT])
-            return len(self._buffer) >= self._max_rows
-        for key in self._key_properties:
-            if key not in record:
-                self._singer_validate_message(record)  # the SDK's error for a missing key
-        check = self._check
-        self._take(record, position, [] if check is None else check(record))
+        else:
+            for key in self._key_properties:
+                if key not in record:
+                    self._singer_validate_message(record)  # the SDK's error for a missing key
+            check = self._check
+            self._take(record, position, [] if check is None else check(record))
         return len(self._buffer) >= self._max_rows
 
     @override
