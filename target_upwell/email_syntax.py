@@ -12,16 +12,25 @@ from __future__ import annotations
 import contextlib
 import re
 import unicodedata
+from typing import NamedTuple
 
 import email_validator
 from email_validator.syntax import validate_email_local_part
 
-_PLAIN_LOCAL = re.compile(r"[a-z0-9_+-]+(?:\.[a-z0-9_+-]+)*")
+_PLAIN_LOCAL = re.compile(r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*")
 # No quoting, no display name, no domain literal: email-validator's local-part rules apply.
 _SIMPLE_LOCAL = re.compile(r'[^\s"<>()\[\]\\,;:@]+')
 _MAX = 254  # bytes, in each of the forms email-validator measures
 _MAX_KNOWN_DOMAINS = 65536
-_DOMAINS: dict[str, tuple[str, int] | None] = {}  # domain as written -> _domain()
+_DOMAINS: dict[str, _Domain | None] = {}  # domain as written -> _domain()
+
+
+class _Domain(NamedTuple):
+    """email-validator's verdict on a domain, kept for every address at it."""
+
+    host: str  # the domain as email-validator normalizes it
+    ascii_bytes: int  # the length of its IDNA ASCII form
+    plain_room: int  # the longest plain ASCII local part the three length checks allow
 
 
 class InvalidEmailError(ValueError):
@@ -39,17 +48,19 @@ def normalized(address: str) -> str:
         InvalidEmailError: email-validator refuses it.
     """
     local, at, domain = address.rpartition("@")
-    fast = _from_parts(address, local, domain) if at else None
+    known = (_DOMAINS[domain] if domain in _DOMAINS else _domain(domain)) if at else None
+    if known is None:
+        return _validated(address).normalized.lower()
+    if len(local) <= known.plain_room and address.isascii() and _PLAIN_LOCAL.fullmatch(local):
+        return f"{local}@{known.host}".lower()  # the common case: nothing to normalize
+    fast = _from_parts(address, local, known)
     return fast if fast is not None else _validated(address).normalized.lower()
 
 
-def _from_parts(address: str, local: str, domain: str) -> str | None:
+def _from_parts(address: str, local: str, known: _Domain) -> str | None:
     """The address from its checked parts; None when email-validator must decide."""
-    known = _domain(domain)
-    if known is None:
-        return None
-    host, ascii_host = known
-    form = local if _PLAIN_LOCAL.fullmatch(local.lower()) else _international_local(local)
+    host, ascii_host, _ = known
+    form = local if _PLAIN_LOCAL.fullmatch(local) else _international_local(local)
     if form is None:
         return None
     # email-validator's three length checks, in UTF-8 bytes: as written, normalized, and
@@ -65,17 +76,17 @@ def _utf8_length(text: str) -> int:
     return len(text) if text.isascii() else len(text.encode())  # isascii() costs nothing
 
 
-def _domain(domain: str) -> tuple[str, int] | None:
-    """email-validator's form of a domain, and the bytes of its ASCII form; None if invalid.
+def _domain(domain: str) -> _Domain | None:
+    """email-validator's verdict on a domain not seen before; None if it is invalid.
 
     Asked once per domain: a customer list repeats its domains.
     """
-    if domain in _DOMAINS:
-        return _DOMAINS[domain]
-    known: tuple[str, int] | None = None
+    known: _Domain | None = None
     with contextlib.suppress(InvalidEmailError):
         checked = _validated(f"a@{domain}")
-        known = (checked.domain, len(checked.ascii_domain.encode()))
+        ascii_bytes = len(checked.ascii_domain.encode())
+        longest = max(_utf8_length(domain), _utf8_length(checked.domain), ascii_bytes)
+        known = _Domain(checked.domain, ascii_bytes, _MAX - 1 - longest)
     if len(_DOMAINS) < _MAX_KNOWN_DOMAINS:
         _DOMAINS[domain] = known
     return known
