@@ -41,11 +41,14 @@ class Batch:
         self.keys = frozenset(item.customer.key for item in self.items)
 
 
-def dedupe(items: Sequence[Item], *, keep: str) -> tuple[list[Item], list[Item]]:
-    """Split items into one per key and the duplicates dropped.
+def dedupe(batch: Batch, *, keep: str) -> tuple[list[Item], list[Item]]:
+    """Split the batch's items into one per key and the duplicates dropped, in input order.
 
     ``keep="last"`` (upsert: the later record wins) or ``"first"`` (append-only).
     """
+    items = batch.items
+    if len(batch.keys) == len(items):  # the usual batch: its key set says there is nothing to do
+        return list(items), []
     chosen: dict[tuple[str, str], Item] = {}
     dropped: list[Item] = []
     for item in items if keep == "first" else reversed(items):
@@ -53,8 +56,6 @@ def dedupe(items: Sequence[Item], *, keep: str) -> tuple[list[Item], list[Item]]
             dropped.append(item)
         else:
             chosen[item.customer.key] = item
-    if not dropped:  # the usual batch (sorting what is in order already is one pass)
-        return sorted(items, key=_position), []
     return sorted(chosen.values(), key=_position), sorted(dropped, key=_position)
 
 

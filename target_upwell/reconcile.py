@@ -114,7 +114,7 @@ class Reconciler:
         run's last pass, where a parent still missing is a reject.
         """
         job = _Job(self, Report(batch.stream), final=final)
-        job.run(batch.items)
+        job.run(batch)
         return job.report
 
     def first_sighting(self, items: Sequence[Item]) -> tuple[list[Item], list[Item]]:
@@ -142,13 +142,13 @@ class _Job:
         self.report = report
         self.final = final
 
-    def run(self, items: Sequence[Item]) -> None:
+    def run(self, batch: Batch) -> None:
         """One record per key, then customers without a parent before those with one."""
         if self.options.upsert:
-            kept, merged = dedupe(items, keep="last")
+            kept, merged = dedupe(batch, keep="last")
             self.report.outcomes[Outcome.MERGED] += len(merged)
         else:
-            kept, duplicates = dedupe(items, keep="first")
+            kept, duplicates = dedupe(batch, keep="first")
             for item in duplicates:
                 self.reject(item, Reason.ALREADY_EXISTS)
         self.write([i for i in kept if not i.customer.parent_source_id])

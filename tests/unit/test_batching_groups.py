@@ -53,7 +53,7 @@ def test_each_batch_gets_its_own_token() -> None:
 def test_dedupe_keeping_the_last_lets_the_later_record_win() -> None:
     a1, b, a2 = item("A", 1), item("B", 2), item("A", 3)
 
-    kept, dropped = dedupe([a1, b, a2], keep="last")
+    kept, dropped = dedupe(Batch("customers", [a1, b, a2]), keep="last")
 
     assert kept == [b, a2]
     assert dropped == [a1]
@@ -62,7 +62,7 @@ def test_dedupe_keeping_the_last_lets_the_later_record_win() -> None:
 def test_dedupe_keeping_the_first_lets_the_earlier_record_win() -> None:
     a1, b, a2 = item("A", 1), item("B", 2), item("A", 3)
 
-    kept, dropped = dedupe([a1, b, a2], keep="first")
+    kept, dropped = dedupe(Batch("customers", [a1, b, a2]), keep="first")
 
     assert kept == [a1, b]
     assert dropped == [a2]
@@ -71,7 +71,7 @@ def test_dedupe_keeping_the_first_lets_the_earlier_record_win() -> None:
 def test_the_same_id_from_two_source_systems_is_two_keys() -> None:
     qbo, xero = item("1", 1), item("1", 2, system="XERO")
 
-    assert dedupe([qbo, xero], keep="last") == ([qbo, xero], [])
+    assert dedupe(Batch("customers", [qbo, xero]), keep="last") == ([qbo, xero], [])
 
 
 def test_cut_by_rows_fills_each_group_but_the_last() -> None:
@@ -147,7 +147,7 @@ def test_cut_keeps_every_body_within_max_bytes_when_each_item_fits_alone(
 
 @given(items=item_lists(), keep=st.sampled_from(["first", "last"]))
 def test_dedupe_keeps_exactly_one_item_per_key_and_loses_none(items: list[Item], keep: str) -> None:
-    kept, dropped = dedupe(items, keep=keep)
+    kept, dropped = dedupe(Batch("customers", items), keep=keep)
 
     by_key: dict[tuple[str, str], list[Item]] = {}
     for one in items:
