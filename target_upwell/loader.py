@@ -9,6 +9,7 @@ and the batch's STATE is never released.
 from __future__ import annotations
 
 import threading
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
@@ -48,26 +49,29 @@ class Loader:
         self._pool = ThreadPoolExecutor(max_workers=max_concurrent, thread_name_prefix="upwell")
         self._changed = threading.Condition(threading.RLock())
         self._in_flight: list[Batch] = []
+        self._waiting: deque[tuple[Batch, bool]] = deque()  # submitted, not started yet
+        self._blockers: list[Batch] | None = None  # in flight, sharing a key with the next
         self._deferred: dict[str, list[Item]] = {}
         self._journal = RejectionLog(dead_letter.path)
         self.failure: BaseException | None = None
 
     def submit(self, batch: Batch, *, final: bool = False) -> None:
-        """Hand a batch on; blocks while the window is full or one of its keys is in flight.
+        """Hand a batch on; blocks only while ``max_concurrent`` batches already wait.
+
+        Batches leave in the order given: each as soon as the window has room and none of
+        its keys is still in flight, so the later record still wins. Waiting batches are
+        ready the moment a request ends, so the window never idles while one is mapped.
 
         Raises:
             BaseException: the failure that stopped an earlier batch.
         """
         with self._changed:
-            # Submits never overlap, so the batches that block this one are known now.
-            blockers = [other for other in self._in_flight if not batch.keys.isdisjoint(other.keys)]
-            self._changed.wait_for(lambda: self.failure is not None or self._has_room(blockers))
+            self._changed.wait_for(
+                lambda: self.failure is not None or len(self._waiting) < self._max
+            )
             self._raise_failure()
-            if not final and any(self._deferred.values()):
-                batch = self._after_deferred(batch)
-            self._in_flight.append(batch)
-        self._summary.add(batch.stream, batches=1)
-        self._pool.submit(self._run, batch, final)
+            self._waiting.append((batch, final))
+            self._dispatch()
 
     def reject(self, rejection: Rejection) -> None:
         """Settle a refused record: a dead-letter line, a count, and (the first few) a log line."""
@@ -82,7 +86,9 @@ class Loader:
             BaseException: the failure that stopped a batch.
         """
         with self._changed:
-            self._changed.wait_for(lambda: not self._in_flight)
+            self._changed.wait_for(
+                lambda: not self._in_flight and (not self._waiting or self.failure is not None)
+            )
         self._checkpoints.release()
         self._raise_failure()
 
@@ -102,10 +108,23 @@ class Loader:
         """Stop the worker threads once their batches end."""
         self._pool.shutdown(wait=True)
 
-    def _has_room(self, blockers: list[Batch]) -> bool:
-        if len(self._in_flight) >= self._max:
-            return False
-        return not any(other in self._in_flight for other in blockers)
+    def _dispatch(self) -> None:
+        """Start waiting batches, oldest first, while they may; the caller holds the lock."""
+        while self._waiting and self.failure is None:
+            batch, final = self._waiting[0]
+            if self._blockers is None:  # nothing starts before this batch, so they only end
+                self._blockers = [o for o in self._in_flight if not batch.keys.isdisjoint(o.keys)]
+            if len(self._in_flight) >= self._max or any(
+                other in self._in_flight for other in self._blockers
+            ):
+                return
+            self._waiting.popleft()
+            self._blockers = None
+            if not final and any(self._deferred.values()):
+                batch = self._after_deferred(batch)
+            self._in_flight.append(batch)
+            self._summary.add(batch.stream, batches=1)
+            self._pool.submit(self._run, batch, final)
 
     def _raise_failure(self) -> None:
         if self.failure is not None:
@@ -123,6 +142,7 @@ class Loader:
         finally:
             with self._changed:
                 self._in_flight.remove(batch)
+                self._dispatch()
                 self._changed.notify_all()
         if self.failure is None:
             self._checkpoints.release()

@@ -1,0 +1,132 @@
+"""The loader's window: batches queue while it is full, leave in order, and never overlap a key."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import TYPE_CHECKING, cast
+
+import pytest
+
+from target_upwell.batching import Batch, Item
+from target_upwell.checkpoint import Checkpoints
+from target_upwell.customer_input import Customer
+from target_upwell.deadletter import DeadLetterWriter
+from target_upwell.loader import Loader
+from target_upwell.outcomes import Summary
+from target_upwell.reconcile import Report
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from target_upwell.reconcile import Reconciler
+
+WAIT = 10.0  # seconds; only a hang would reach it
+
+
+class HeldReconciler:
+    """Each batch's load waits until the test lets it end, so the window stays full."""
+
+    def __init__(self) -> None:
+        self.started: list[str] = []
+        self.running: set[tuple[str, str]] = set()
+        self.overlaps: list[tuple[str, str]] = []
+        self._release: dict[str, threading.Event] = {}
+        self._changed = threading.Condition()
+
+    def load(self, batch: Batch, *, final: bool = False) -> Report:  # noqa: ARG002 (its signature)
+        name = batch.items[0].customer.source_id
+        with self._changed:
+            self.overlaps.extend(batch.keys & self.running)
+            self.running |= batch.keys
+            self.started.append(name)
+            self._changed.notify_all()
+        self._release.setdefault(name, threading.Event()).wait(WAIT)
+        with self._changed:
+            self.running -= batch.keys
+        if name.startswith("fail"):
+            msg = "the API stopped the run"
+            raise RuntimeError(msg)
+        return Report(batch.stream)
+
+    def release(self, name: str) -> None:
+        self._release.setdefault(name, threading.Event()).set()
+
+    def wait_started(self, count: int) -> None:
+        with self._changed:
+            assert self._changed.wait_for(lambda: len(self.started) >= count, WAIT)
+
+
+def batch(first: str, *others: str) -> Batch:
+    """A batch named by its first key; every name is one customer's key."""
+    items = [
+        Item(Customer("ERP", name), position, {"sourceSystemId": name})
+        for position, name in enumerate([first, *others], start=1)
+    ]
+    return Batch("customers", items)
+
+
+@pytest.fixture
+def held(tmp_path: Path) -> Iterator[tuple[Loader, HeldReconciler]]:
+    reconciler = HeldReconciler()
+    dead_letter = DeadLetterWriter(tmp_path / "rejected.jsonl", "run", include_record=False)
+    loader = Loader(
+        cast("Reconciler", reconciler),
+        Checkpoints(lambda _: None),
+        Summary(),
+        dead_letter,
+        max_concurrent=2,
+    )
+    yield loader, reconciler
+    for name in ("a", "b", "c", "d", "e", "fail"):
+        reconciler.release(name)
+    loader.close()
+
+
+def test_a_full_window_queues_batches_instead_of_blocking(
+    held: tuple[Loader, HeldReconciler],
+) -> None:
+    loader, reconciler = held
+    for name in "abcd":
+        loader.submit(batch(name))  # returns at once: two in flight, two ready behind them
+
+    reconciler.wait_started(2)
+    assert reconciler.started == ["a", "b"]
+    reconciler.release("a")
+    reconciler.wait_started(3)
+    assert reconciler.started == ["a", "b", "c"]
+
+
+def test_batches_leave_in_order_and_a_shared_key_never_overlaps(
+    held: tuple[Loader, HeldReconciler],
+) -> None:
+    loader, reconciler = held
+    loader.submit(batch("a", "k"))
+    loader.submit(batch("b", "k"))  # shares k with a: waits for it, though there is room
+    loader.submit(batch("c"))  # behind b, in order
+
+    reconciler.wait_started(1)
+    reconciler.release("b")
+    reconciler.release("c")
+    reconciler.release("a")
+    loader.drain()
+
+    assert reconciler.started == ["a", "b", "c"]
+    assert reconciler.overlaps == []
+
+
+def test_a_failure_stops_the_batches_still_waiting(held: tuple[Loader, HeldReconciler]) -> None:
+    loader, reconciler = held
+    for name in ("fail", "b", "c", "d"):
+        loader.submit(batch(name))
+    reconciler.wait_started(2)
+
+    reconciler.release("fail")
+    deadline = time.monotonic() + WAIT
+    while loader.failure is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    reconciler.release("b")
+    with pytest.raises(RuntimeError, match="stopped the run"):
+        loader.drain()
+    assert reconciler.started == ["fail", "b"]
