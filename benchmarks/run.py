@@ -556,7 +556,7 @@ def scenario_latency(work: Path, records: int, seed: int) -> dict[str, Any]:
     )
     print(
         f"  sandbox CPU per request     {zero.sandbox_cpu_s / requests * 1000:.0f} ms at 0 ms"
-        " latency (added to each request's 200 ms on a busy machine)"
+        " latency (inside each request's 200 ms, which counts from arrival to answer)"
     )
     _goal("requests per batch", f"{per_batch:.2f}", "<= 2", per_batch <= GOAL_REQUESTS_PER_BATCH)
     _goal("efficiency", f"{efficiency:.0%}", ">= 80%", efficiency >= GOAL_EFFICIENCY)

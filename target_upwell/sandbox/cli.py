@@ -34,7 +34,7 @@ SAMPLES = 3
 
 _FAULT_HELP = """\
 fault rules (--fault SPEC, repeatable) are comma-separated key=value pairs:
-  kind=latency,ms=200                          add 200 ms to every API request
+  kind=latency,ms=200                          answer each API request 200 ms after it arrived
   kind=status,status=503,every=7               answer 503 to every 7th request
   kind=status,status=429,retry_after=date      429 with Retry-After as an HTTP date
   kind=status,status=429,retry_after=none      429 without Retry-After
@@ -88,7 +88,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--quiet", action="store_true", help="do not log one line per request")
     faults = serve.add_argument_group("fault injection")
-    faults.add_argument("--latency-ms", type=_count, metavar="MS", help="add MS to every request")
+    faults.add_argument(
+        "--latency-ms",
+        type=_count,
+        metavar="MS",
+        help="answer each request MS after it arrived (its work included)",
+    )
     faults.add_argument(
         "--fault", type=_fault, action="append", default=[], dest="faults", metavar="SPEC",
         help="a fault rule, e.g. kind=status,status=503,every=7 (repeatable; see below)",

@@ -11,7 +11,7 @@ from .endpoints import BULK_CUSTOMERS, ENDPOINT_NAMES
 class FaultKind(str, enum.Enum):
     """What a fault rule does when it fires."""
 
-    LATENCY = "latency"  # sleep `ms` before handling
+    LATENCY = "latency"  # answer `ms` after the request arrived, its work included
     STATUS = "status"  # answer `status` instead of handling; nothing is applied
     DROP_BEFORE = "drop_before"  # close the connection unanswered; nothing is applied
     DROP_AFTER = "drop_after"  # apply and commit, then close the connection unanswered

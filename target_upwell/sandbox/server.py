@@ -101,6 +101,7 @@ class RequestHandler(BaseHTTPRequestHandler):
         logger.warning(format, *args)
 
     def _handle(self) -> None:
+        arrived = time.monotonic()
         raw = self._read_body()
         if raw is None:
             return
@@ -108,9 +109,9 @@ class RequestHandler(BaseHTTPRequestHandler):
         if url.path.startswith(PREFIX):
             self._admin(url.path, raw)
         else:
-            self._api(url.path, url.query, raw)
+            self._api(url.path, url.query, raw, arrived)
 
-    def _api(self, path: str, query: str, raw: bytes) -> None:
+    def _api(self, path: str, query: str, raw: bytes, arrived: float) -> None:
         app = self.server.app
         found = routes.match(self.command, path)
         if found is None:
@@ -118,12 +119,18 @@ class RequestHandler(BaseHTTPRequestHandler):
             answer: Answer | None = _error_answer(
                 documented_error(404, "RESOURCE_NOT_FOUND", message)
             )
-            endpoint = UNKNOWN
+            endpoint, data = UNKNOWN, None
         else:
             route, params = found
             endpoint = route.endpoint
             with app.stats.in_flight():
-                answer = self._serve(route, {k: unquote(v) for k, v in params.items()}, query, raw)
+                answer, latency = self._serve(
+                    route, {k: unquote(v) for k, v in params.items()}, query, raw
+                )
+                data = None if answer is None else _encode(answer[1]).encode()
+                # Injected latency is the time from request to answer, the sandbox's own
+                # work included, as a remote server's is. No lock is held: requests overlap.
+                time.sleep(max(0.0, arrived + latency - time.monotonic()))
         # Count before answering, so a client that has its answer also sees it in the stats.
         outcome = DROPPED if answer is None else str(answer[0])
         app.stats.record(endpoint, outcome)
@@ -131,12 +138,15 @@ class RequestHandler(BaseHTTPRequestHandler):
         if answer is None:
             self.close_connection = True  # unanswered; for drop_after the write is committed
         else:
-            self._send(answer)
+            self._send(answer, data)
 
     def _serve(
         self, route: routes.Route, params: dict[str, str], query: str, raw: bytes
-    ) -> Answer | None:
-        """Work out the answer to an API request, or None to drop the connection."""
+    ) -> tuple[Answer | None, float]:
+        """Work out the answer to an API request (None: drop the connection), and its latency.
+
+        The latency is in seconds: what the firing ``latency`` rules add up to.
+        """
         app = self.server.app
         decision = Decision()
         answer: Answer | None
@@ -145,8 +155,6 @@ class RequestHandler(BaseHTTPRequestHandler):
             # Auth, then the body's syntax, then faults: a fault never hides a client's own bug.
             body = _body(_decode(raw)) if self.command != "GET" else {}
             decision = app.faults.decide(route.endpoint, _input_count(body))
-            if decision.latency_ms:
-                time.sleep(decision.latency_ms / 1000)  # no lock is held: requests overlap
             rule = decision.rule
             if rule is not None and rule.kind is FaultKind.DROP_BEFORE:
                 answer = None
@@ -157,9 +165,10 @@ class RequestHandler(BaseHTTPRequestHandler):
                 answer = 200, _run(route, request, app), {}
         except ApiError as exc:
             answer = _error_answer(exc)
+        latency = decision.latency_ms / 1000
         if decision.rule is not None and decision.rule.kind is FaultKind.DROP_AFTER:
-            return None
-        return answer
+            return None, latency
+        return answer, latency
 
     def _admin(self, path: str, raw: bytes) -> None:
         if not ipaddress.ip_address(self.client_address[0]).is_loopback:
@@ -197,9 +206,11 @@ class RequestHandler(BaseHTTPRequestHandler):
         self.close_connection = True
         self._send(_error_answer(documented_error(status, code, message)))
 
-    def _send(self, answer: Answer) -> None:
+    def _send(self, answer: Answer, data: bytes | None = None) -> None:
+        """Send the answer; ``data`` is its body, when already encoded."""
         status, body, headers = answer
-        data = _encode(body).encode()
+        if data is None:
+            data = _encode(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))

@@ -31,7 +31,8 @@ class Api:
         headers = {} if self.key is None else {"Authorization": self.key}
         headers.update(kwargs.pop("headers", {}))
         url = f"{self.url}/api/rest/{path}"
-        return requests.request(method, url, headers=headers, timeout=TIMEOUT, **kwargs)
+        timeout = kwargs.pop("timeout", TIMEOUT)
+        return requests.request(method, url, headers=headers, timeout=timeout, **kwargs)
 
     def post(self, path: str, body: object) -> requests.Response:
         return self.call("POST", path, json=body)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import time
 from email.utils import parsedate_to_datetime
 
 import pytest
 import requests
-from sandbox_helpers import customer
+from sandbox_helpers import TIMEOUT, customer
 
 
 def statuses(api, count):
@@ -165,6 +166,21 @@ def test_latency_delays_without_changing_the_answer(api, sandbox):
     sandbox.set_faults([{"kind": "latency", "ms": 20}])
 
     assert statuses(api, 2) == [200, 200]
+
+
+def test_latency_counts_the_work_so_a_client_that_gives_up_finds_it_done(api, sandbox):
+    # Latency is the time from request to answer, as at a remote server: the write is
+    # committed first, and the answer waits out the rest.
+    sandbox.set_faults([{"kind": "latency", "ms": 2000, "endpoint": "bulk-customers"}])
+
+    with pytest.raises(requests.Timeout):
+        api.call("POST", "bulk-customers", json={"inputs": [customer("C-1")]}, timeout=0.5)
+
+    assert [c["sourceSystemId"] for c in sandbox.customers()] == ["C-1"]
+    deadline = time.monotonic() + TIMEOUT  # let the answer go before the next test resets
+    while sandbox.stats()["requests"].get("bulk-customers") is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
 
 
 def test_the_first_firing_rule_wins_and_latency_adds_up(api, sandbox):
