@@ -167,6 +167,9 @@ def _run(server: SandboxServer, app: Sandbox) -> int:
         # nothing is raised in the middle of whatever the main thread was doing.
         threading.Thread(target=server.shutdown, daemon=True).start()
 
+    # A request whose latency is up waits for the GIL while other threads work; hand it
+    # over every 0.5 ms, not every 5, so answers leave close to when they are due.
+    sys.setswitchinterval(0.0005)
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
     try:
