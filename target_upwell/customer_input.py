@@ -15,6 +15,10 @@ _SCHEMA: dict[str, Any] = json.loads(
     resources.files("target_upwell").joinpath("customers_insert_input.schema.json").read_text()
 )
 _CHECK = SchemaCheck(_SCHEMA)
+# The ISO 3166-1 alpha-2 codes an address may carry, as the schema lists them.
+COUNTRY_CODES: frozenset[str] = frozenset(
+    _SCHEMA["$defs"]["address"]["properties"]["country"]["enum"]
+)
 _DATE_TIME_FIELDS = frozenset({"deletedAt", "addressesLastUpdatedAt", "contactsLastUpdatedAt"})
 
 

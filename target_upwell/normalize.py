@@ -11,9 +11,8 @@ import decimal
 import re
 from typing import Any
 
-import pycountry
-
 from target_upwell import email_syntax
+from target_upwell.customer_input import COUNTRY_CODES
 
 # ISO 3166's "exceptionally reserved" code UK is what many systems write for GB.
 _EXCEPTIONALLY_RESERVED = {"UK": "GB"}
@@ -90,8 +89,13 @@ def country(value: object) -> str | None:
 
 def _country_code(name: str) -> str:
     code = name.upper()
+    if code in COUNTRY_CODES:
+        return code
     if code in _EXCEPTIONALLY_RESERVED:
         return _EXCEPTIONALLY_RESERVED[code]
+    # A name or an alpha-3 code: pycountry is imported only then, as it takes 20 ms to load.
+    import pycountry  # noqa: PLC0415
+
     try:
         return str(pycountry.countries.lookup(name).alpha_2)
     except LookupError:
