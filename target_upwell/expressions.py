@@ -23,6 +23,9 @@ Getter = Callable[[Any], Any]
 Node = Mapping[str, Any]
 
 WHOLE_RECORD = "@"
+_EMPTY: Mapping[
+    str, Any
+] = {}  # what a field is read from when its subject is not an object; never written
 _INTERPRETER = TreeInterpreter(Options())
 # Only the left side of these is evaluated against the record; the rest reads its result.
 _LEFT_SIDE_ONLY = frozenset(
@@ -42,6 +45,7 @@ class Program:
         """Start empty; ``objects`` names variables known to hold a dict."""
         self.lines: list[str] = []
         self.names: dict[str, Any] = {
+            "_EMPTY": _EMPTY,
             "_visit": _INTERPRETER.visit,
             "_to_string": _to_string,
             "_to_number": _to_number,
@@ -49,8 +53,10 @@ class Program:
         self.constants: dict[str, Any] = {}
         self._depth = 1
         self._temps = 0
-        self._lookups: dict[tuple[str, str], str] = {}  # (subject, field) -> its variable
-        self._objects = objects
+        # (subject, field) -> its variable; (subject, None) -> the subject as an object
+        self._lookups: dict[tuple[str, str | None], str] = {}
+        self._objects = set(objects)  # variables known to hold a dict
+        self.containers: set[str] = set()  # variables known to hold a dict, a list or None
 
     def add(self, line: str) -> None:
         """One statement at the current depth."""
@@ -80,13 +86,29 @@ class Program:
 
     def lookup(self, subject: str, field: str) -> str:
         """``subject[field]`` as JMESPath reads it, evaluated once however often it is read."""
+        if subject not in self._objects:
+            subject = self._as_object(subject)
         key = (subject, field)
         if key not in self._lookups:
-            value = f"{subject}.get({field!r})"
-            if subject not in self._objects:
-                value = f"{value} if isinstance({subject}, dict) else None"
-            self._lookups[key] = _assign(self, value)
+            self._lookups[key] = _assign(self, f"{subject}.get({field!r})")
         return self._lookups[key]
+
+    def _as_object(self, subject: str) -> str:
+        """A variable holding ``subject`` if it is a dict, else an empty one.
+
+        JMESPath reads a field of anything but an object as null; this checks once,
+        however many fields are read.
+        """
+        key = (subject, None)
+        if key not in self._lookups:
+            alias = _assign(self, f"{subject} if isinstance({subject}, dict) else _EMPTY")
+            self._objects.add(alias)
+            self._lookups[key] = alias
+        return self._lookups[key]
+
+    def is_object(self, name: str) -> bool:
+        """True when the variable ``name`` is known to hold a dict."""
+        return name in self._objects
 
     def function(self, name: str, params: str, result: str) -> Callable[..., Any]:
         """Compile the statements so far as ``def name(params)`` returning ``result``."""
@@ -166,21 +188,29 @@ def _assign(program: Program, value: str) -> str:
 def _emit_select(program: Program, node: Node, subject: str) -> str:
     """``{a: x, b: y}`` and ``[x, y]``: None on None, as JMESPath has it."""
     result = program.temp()
+    program.containers.add(result)
+    if program.is_object(subject):
+        _emit_selected(program, node, subject, result)
+        return result
     program.add(f"if {subject} is None:")
     with program.block():
         program.add(f"{result} = None")
     program.add("else:")
     with program.block():
-        if node["type"] == "multi_select_dict":
-            pairs = [
-                (pair["value"], emit(program, pair["children"][0], subject))
-                for pair in node["children"]
-            ]
-            program.add(f"{result} = {{{', '.join(f'{k!r}: {v}' for k, v in pairs)}}}")
-        else:
-            items = [emit(program, child, subject) for child in node["children"]]
-            program.add(f"{result} = [{', '.join(items)}]")
+        _emit_selected(program, node, subject, result)
     return result
+
+
+def _emit_selected(program: Program, node: Node, subject: str, result: str) -> None:
+    if node["type"] == "multi_select_dict":
+        pairs = [
+            (pair["value"], emit(program, pair["children"][0], subject))
+            for pair in node["children"]
+        ]
+        program.add(f"{result} = {{{', '.join(f'{k!r}: {v}' for k, v in pairs)}}}")
+    else:
+        items = [emit(program, child, subject) for child in node["children"]]
+        program.add(f"{result} = [{', '.join(items)}]")
 
 
 def _emit_function(program: Program, node: Node, subject: str) -> str:

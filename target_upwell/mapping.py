@@ -204,6 +204,8 @@ class _Writer:
         """``normalize.text``, inline for the common cases: strings and nulls."""
         if value in self.program.constants:  # a literal is cleaned once, here
             return self.program.constant(normalize.text(self.program.constants[value]))
+        if value in self.program.containers:  # nothing to clean in a dict or a list
+            return value
         cleaned = self.program.temp()
         self.program.add(
             f"{cleaned} = ({value}.strip() or None) if {value}.__class__ is str"
