@@ -1,9 +1,10 @@
 """Run batches through reconcile in a bounded window shared by every sink of the target.
 
-``submit`` returns as soon as the batch has a place, so reading and mapping go on while
-requests are in flight. A batch that holds a key still in flight waits for it, so the
-later record still wins. A failure in any batch stops the window: nothing more is sent,
-and the batch's STATE is never released.
+``submit`` returns once the batch is queued (up to ``max_concurrent`` batches wait behind
+those in flight), so reading and mapping go on while requests are in flight, and a freed
+slot never waits for a batch to be mapped. A batch that holds a key still in flight waits
+for it, so the later record still wins. A failure in any batch stops the window: nothing
+more is sent, and the batch's STATE is never released.
 """
 
 from __future__ import annotations
@@ -17,8 +18,6 @@ from target_upwell.batching import Batch
 from target_upwell.outcomes import Outcome, Reason, Rejection, RejectionLog
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from target_upwell.batching import Item
     from target_upwell.checkpoint import Checkpoints
     from target_upwell.deadletter import DeadLetterWriter
@@ -37,7 +36,7 @@ class Loader:
         dead_letter: DeadLetterWriter,
         max_concurrent: int,
         *,
-        on_failure: Callable[[], None] = lambda: None,
+        stopping: threading.Event | None = None,
     ) -> None:
         """The window's size is ``max_concurrent`` (the setting ``max_concurrent_requests``)."""
         self._reconciler = reconciler
@@ -45,7 +44,8 @@ class Loader:
         self._summary = summary
         self._dead_letter = dead_letter
         self._max = max_concurrent
-        self._on_failure = on_failure
+        # Set by a failed batch, or by the run on a signal: no waiting batch starts after it.
+        self._stopping = stopping or threading.Event()
         self._pool = ThreadPoolExecutor(max_workers=max_concurrent, thread_name_prefix="upwell")
         self._changed = threading.Condition(threading.RLock())
         self._in_flight: list[Batch] = []
@@ -87,7 +87,7 @@ class Loader:
         """
         with self._changed:
             self._changed.wait_for(
-                lambda: not self._in_flight and (not self._waiting or self.failure is not None)
+                lambda: not self._in_flight and (not self._waiting or self._stopping.is_set())
             )
         self._checkpoints.release()
         self._raise_failure()
@@ -110,7 +110,7 @@ class Loader:
 
     def _dispatch(self) -> None:
         """Start waiting batches, oldest first, while they may; the caller holds the lock."""
-        while self._waiting and self.failure is None:
+        while self._waiting and not self._stopping.is_set():
             batch, final = self._waiting[0]
             if self._blockers is None:  # nothing starts before this batch, so they only end
                 self._blockers = [o for o in self._in_flight if not batch.keys.isdisjoint(o.keys)]
@@ -138,7 +138,7 @@ class Loader:
         except BaseException as exc:  # noqa: BLE001 (handed to the main thread, re-raised there)
             with self._changed:
                 self.failure = self.failure or exc
-            self._on_failure()
+            self._stopping.set()
         finally:
             with self._changed:
                 self._in_flight.remove(batch)

@@ -92,7 +92,7 @@ class Run:
             self.summary,
             self.dead_letter,
             settings.max_concurrent_requests,
-            on_failure=self._stopping.set,  # a failed batch: no request starts after it
+            stopping=self._stopping,  # a failed batch or a signal: no request starts after it
         )
 
     def announce(self, stream: str, field_map: FieldMap | None, properties: list[str]) -> None:

@@ -68,7 +68,13 @@ def batch(first: str, *others: str) -> Batch:
 
 
 @pytest.fixture
-def held(tmp_path: Path) -> Iterator[tuple[Loader, HeldReconciler]]:
+def stopping() -> threading.Event:
+    """The run's stop signal, shared with the loader."""
+    return threading.Event()
+
+
+@pytest.fixture
+def held(tmp_path: Path, stopping: threading.Event) -> Iterator[tuple[Loader, HeldReconciler]]:
     reconciler = HeldReconciler()
     dead_letter = DeadLetterWriter(tmp_path / "rejected.jsonl", "run", include_record=False)
     loader = Loader(
@@ -77,6 +83,7 @@ def held(tmp_path: Path) -> Iterator[tuple[Loader, HeldReconciler]]:
         Summary(),
         dead_letter,
         max_concurrent=2,
+        stopping=stopping,
     )
     yield loader, reconciler
     for name in ("a", "b", "c", "d", "e", "fail"):
@@ -130,3 +137,19 @@ def test_a_failure_stops_the_batches_still_waiting(held: tuple[Loader, HeldRecon
     with pytest.raises(RuntimeError, match="stopped the run"):
         loader.drain()
     assert reconciler.started == ["fail", "b"]
+
+
+def test_once_the_run_is_stopping_no_waiting_batch_starts(
+    held: tuple[Loader, HeldReconciler], stopping: threading.Event
+) -> None:
+    loader, reconciler = held
+    for name in "abc":
+        loader.submit(batch(name))
+    reconciler.wait_started(2)
+
+    stopping.set()  # as a signal does
+    reconciler.release("a")
+    reconciler.release("b")
+    loader.drain()
+
+    assert reconciler.started == ["a", "b"]
