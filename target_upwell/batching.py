@@ -35,6 +35,7 @@ class Batch:
     items: list[Item]
     token: Hashable = field(default_factory=lambda: next(_tokens))
     keys: frozenset[tuple[str, str]] = field(init=False)
+    body: bytes | None = None  # every item's insert input, encoded ahead (see Loader.submit)
 
     def __post_init__(self) -> None:
         """Note the (sourceSystem, sourceSystemId) pairs the batch writes, once."""
@@ -82,6 +83,18 @@ def _fitted(group: list[Item], max_bytes: int) -> Iterator[tuple[list[Item], byt
         return
     for half in halves(group):
         yield from _fitted(half, max_bytes)
+
+
+def encoded_ahead(
+    batch: Batch, items: Sequence[Item], max_rows: int, max_bytes: int
+) -> bytes | None:
+    """The batch's body encoded ahead, if it is one request's body for exactly ``items``."""
+    body = batch.body
+    if body is None or len(items) != len(batch.items) or len(items) > max_rows:
+        return None
+    if len(body) > max_bytes or any(a is not b for a, b in zip(items, batch.items, strict=True)):
+        return None  # another request's items, or payloads since rebuilt (a parent's id)
+    return body
 
 
 def bulk_body(items: Sequence[Item]) -> bytes:

@@ -14,7 +14,7 @@ from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
-from target_upwell.batching import Batch
+from target_upwell.batching import Batch, bulk_body
 from target_upwell.outcomes import Outcome, Reason, Rejection, RejectionLog
 
 if TYPE_CHECKING:
@@ -65,6 +65,10 @@ class Loader:
         Raises:
             BaseException: the failure that stopped an earlier batch.
         """
+        if self._reconciler.inserts_straight_away(batch.stream):
+            # Encoded now, while its payloads are still in the CPU's cache: in a request
+            # thread, after the batch has waited its turn, encoding costs more.
+            batch.body = bulk_body(batch.items)
         with self._changed:
             self._changed.wait_for(
                 lambda: self.failure is not None or len(self._waiting) < self._max

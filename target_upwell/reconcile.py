@@ -20,7 +20,15 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from target_upwell import contract
-from target_upwell.batching import Batch, Item, bodies, bulk_body, dedupe, halves
+from target_upwell.batching import (
+    Batch,
+    Item,
+    bodies,
+    bulk_body,
+    dedupe,
+    encoded_ahead,
+    halves,
+)
 from target_upwell.client import Json, Tally, UpwellClient
 from target_upwell.customer_input import (
     addresses_differ,
@@ -107,13 +115,17 @@ class Reconciler:
         else:
             self._new_keys_only.add(stream)
 
+    def inserts_straight_away(self, stream: str) -> bool:
+        """True when the stream's next batch should go to one bulk insert, unsearched."""
+        return not self.options.upsert or self.expects_new_keys(stream)
+
     def load(self, batch: Batch, *, final: bool = False) -> Report:
         """Settle every item of the batch: loaded, unchanged, or rejected with its reason.
 
         A customer whose parent is not in Upwell yet is deferred, unless ``final``: the
         run's last pass, where a parent still missing is a reject.
         """
-        job = _Job(self, Report(batch.stream), final=final)
+        job = _Job(self, Report(batch.stream), batch, final=final)
         job.run(batch)
         return job.report
 
@@ -134,7 +146,10 @@ class Reconciler:
 class _Job:
     """The work of one batch; holds its report so the recursion stays readable."""
 
-    def __init__(self, reconciler: Reconciler, report: Report, *, final: bool) -> None:
+    def __init__(
+        self, reconciler: Reconciler, report: Report, batch: Batch, *, final: bool
+    ) -> None:
+        self.batch: Batch | None = batch  # until its body encoded ahead is used or passed over
         self.client = reconciler.client
         self.options = reconciler.options
         self.cap = reconciler.cap
@@ -232,6 +247,13 @@ class _Job:
 
     def insert(self, items: Sequence[Item]) -> None:
         """Insert new customers in requests cut by the row cap and the byte limit."""
+        batch, self.batch = self.batch, None
+        ahead = (
+            encoded_ahead(batch, items, self.cap.rows, self.options.max_bytes) if batch else None
+        )
+        if ahead is not None:
+            self.insert_group(list(items), self.options.max_retries, ahead)
+            return
         for group, body in bodies(items, self.cap.rows, self.options.max_bytes):
             self.insert_group(group, self.options.max_retries, body)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 import pytest
@@ -9,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from target_upwell import encoding
-from target_upwell.batching import Batch, Item, bodies, bulk_body, dedupe, halves
+from target_upwell.batching import Batch, Item, bodies, bulk_body, dedupe, encoded_ahead, halves
 from target_upwell.customer_input import Customer
 
 if TYPE_CHECKING:
@@ -66,6 +67,25 @@ def test_dedupe_keeping_the_first_lets_the_earlier_record_win() -> None:
 
     assert kept == [a1, b]
     assert dropped == [a2]
+
+
+def encoded(*items: Item) -> Batch:
+    batch = Batch("customers", list(items))
+    batch.body = bulk_body(batch.items)
+    return batch
+
+
+def test_a_body_encoded_ahead_serves_exactly_its_batchs_items() -> None:
+    a, b = item("A", 1), item("B", 2)
+    batch = encoded(a, b)
+
+    assert encoded_ahead(batch, [a, b], max_rows=2, max_bytes=10**6) == batch.body
+    assert encoded_ahead(batch, [a], max_rows=2, max_bytes=10**6) is None  # fewer items
+    rebuilt = dataclasses.replace(b, payload={**b.payload, "billToCustomerId": "7"})
+    assert encoded_ahead(batch, [a, rebuilt], max_rows=2, max_bytes=10**6) is None
+    assert encoded_ahead(batch, [a, b], max_rows=1, max_bytes=10**6) is None  # a lowered cap
+    assert encoded_ahead(batch, [a, b], max_rows=2, max_bytes=10) is None  # too many bytes
+    assert encoded_ahead(Batch("customers", [a, b]), [a, b], max_rows=2, max_bytes=10**6) is None
 
 
 def test_the_same_id_from_two_source_systems_is_two_keys() -> None:

@@ -35,6 +35,9 @@ class HeldReconciler:
         self._release: dict[str, threading.Event] = {}
         self._changed = threading.Condition()
 
+    def inserts_straight_away(self, _stream: str) -> bool:
+        return False  # nothing to encode ahead: the batches here are never sent
+
     def load(self, batch: Batch, *, final: bool = False) -> Report:  # noqa: ARG002 (its signature)
         name = batch.items[0].customer.source_id
         with self._changed:
