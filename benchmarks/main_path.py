@@ -1,0 +1,51 @@
+"""The main thread's per-record CPU alone: target-upwell with nothing sent.
+
+    python benchmarks/main_path.py CONFIG INPUT [RUNS]
+
+Runs ``TargetUpwell.listen`` on INPUT in this process, RUNS times (default 3), with
+``Loader.submit`` replaced by one that settles each batch at once: no request thread, no
+encoding, no sandbox. Prints the lowest CPU per record. Freeing each batch happens here, on
+the main thread, where a real run frees it in a request thread. Steadier than a whole run,
+so it is the number to watch while changing the per-record path; see docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import sys
+import time
+from typing import TYPE_CHECKING
+
+from target_upwell import loader
+from target_upwell.target import TargetUpwell
+
+if TYPE_CHECKING:
+    from target_upwell.batching import Batch
+
+
+def _settle_at_once(self: loader.Loader, batch: Batch, *, final: bool = False) -> None:
+    del final
+    self._checkpoints.settle(batch.token)
+
+
+def main() -> None:
+    """Print the main path's lowest CPU per record over the runs."""
+    config = json.loads(open(sys.argv[1], encoding="utf-8").read())  # noqa: PTH123, SIM115
+    data = open(sys.argv[2], "rb").read()  # noqa: PTH123, SIM115
+    runs = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+    records = data.count(b'"type":"RECORD"') or data.count(b'"type": "RECORD"')
+    loader.Loader.submit = _settle_at_once  # type: ignore[method-assign]
+    best = float("inf")
+    for _ in range(runs):
+        target = TargetUpwell(config=config, validate_config=True)
+        start = time.process_time()
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):
+            target.listen(file_input=io.BytesIO(data))
+        best = min(best, time.process_time() - start)
+    print(f"main path: {best / records * 1e6:.2f} us/record, lowest of {runs} runs")
+
+
+if __name__ == "__main__":
+    main()
