@@ -43,7 +43,7 @@ class Batch:
 
 
 def dedupe(batch: Batch, *, keep: str) -> tuple[list[Item], list[Item]]:
-    """Split the batch's items into one per key and the duplicates dropped, in input order.
+    """Split the batch's items into one per key and the duplicates dropped, in the batch's order.
 
     ``keep="last"`` (upsert: the later record wins) or ``"first"`` (append-only).
     """

@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from target_upwell.batching import Batch, bulk_body
@@ -104,8 +105,9 @@ class Loader:
         """
         self.drain()
         deferred, self._deferred = self._deferred, {}
-        for stream, items in deferred.items():
-            self.submit(Batch(stream, items, token=_deferred_token(stream)), final=True)
+        for stream, items in deferred.items():  # in input order: deferred as batches ended
+            ordered = sorted(items, key=attrgetter("position"))
+            self.submit(Batch(stream, ordered, token=_deferred_token(stream)), final=True)
         self.drain()
 
     def close(self) -> None:
@@ -122,10 +124,10 @@ class Loader:
                 other in self._in_flight for other in self._blockers
             ):
                 return
+            if not final and any(self._deferred.values()):
+                batch = self._after_deferred(batch)  # if this fails, the batch stays queued
             self._waiting.popleft()
             self._blockers = None
-            if not final and any(self._deferred.values()):
-                batch = self._after_deferred(batch)
             self._in_flight.append(batch)
             self._summary.add(batch.stream, batches=1)
             self._pool.submit(self._run, batch, final)
@@ -140,16 +142,22 @@ class Loader:
                 self._record(self._reconciler.load(batch, final=final))
                 self._checkpoints.settle(batch.token)
         except BaseException as exc:  # noqa: BLE001 (handed to the main thread, re-raised there)
-            with self._changed:
-                self.failure = self.failure or exc
-            self._stopping.set()
-        finally:
-            with self._changed:
-                self._in_flight.remove(batch)
-                self._dispatch()
-                self._changed.notify_all()
+            self._fail(exc)
+        with self._changed:
+            self._in_flight.remove(batch)
+            try:
+                self._dispatch()  # the batches waiting behind this one start from here
+            except BaseException as exc:  # noqa: BLE001 (e.g. a dead-letter write that failed)
+                self._fail(exc)
+            self._changed.notify_all()
         if self.failure is None:
             self._checkpoints.release()
+
+    def _fail(self, exc: BaseException) -> None:
+        """Keep the first failure for the main thread to raise; start nothing more."""
+        with self._changed:
+            self.failure = self.failure or exc
+        self._stopping.set()
 
     def _after_deferred(self, batch: Batch) -> Batch:
         """Settle a later record for a deferred key, so the run's order still holds.

@@ -92,7 +92,7 @@ def country(value: object) -> str | None:
 
 def _country_code(name: str) -> str:
     code = name.upper()
-    if code in COUNTRY_CODES:
+    if name.isascii() and code in COUNTRY_CODES:  # "ß".upper() is "SS", no code
         return code
     if code in _EXCEPTIONALLY_RESERVED:
         return _EXCEPTIONALLY_RESERVED[code]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import threading
 import time
 from typing import TYPE_CHECKING, cast
@@ -13,8 +14,8 @@ from target_upwell.checkpoint import Checkpoints
 from target_upwell.customer_input import Customer
 from target_upwell.deadletter import DeadLetterWriter
 from target_upwell.loader import Loader
-from target_upwell.outcomes import Summary
-from target_upwell.reconcile import Report
+from target_upwell.outcomes import Rejection, Summary
+from target_upwell.reconcile import LoadOptions, Report
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -26,10 +27,17 @@ WAIT = 10.0  # seconds; only a hang would reach it
 
 
 class HeldReconciler:
-    """Each batch's load waits until the test lets it end, so the window stays full."""
+    """Each batch's load waits until the test lets it end, so the window stays full.
 
-    def __init__(self) -> None:
+    A batch named in ``defer`` ends with all its customers waiting for their parent.
+    """
+
+    def __init__(self, *, upsert: bool = True) -> None:
+        self.options = LoadOptions(upsert=upsert, max_retries=0)
+        self.defer: set[str] = set()
         self.started: list[str] = []
+        self.sent: list[list[str]] = []  # each started batch's keys, in its order
+        self.ended: list[str] = []
         self.running: set[tuple[str, str]] = set()
         self.overlaps: list[tuple[str, str]] = []
         self._release: dict[str, threading.Event] = {}
@@ -38,20 +46,26 @@ class HeldReconciler:
     def inserts_straight_away(self, _stream: str) -> bool:
         return False  # nothing to encode ahead: the batches here are never sent
 
-    def load(self, batch: Batch, *, final: bool = False) -> Report:  # noqa: ARG002 (its signature)
+    def load(self, batch: Batch, *, final: bool = False) -> Report:
         name = batch.items[0].customer.source_id
         with self._changed:
             self.overlaps.extend(batch.keys & self.running)
             self.running |= batch.keys
             self.started.append(name)
+            self.sent.append([item.customer.source_id for item in batch.items])
             self._changed.notify_all()
         self._release.setdefault(name, threading.Event()).wait(WAIT)
-        with self._changed:
-            self.running -= batch.keys
         if name.startswith("fail"):
             msg = "the API stopped the run"
             raise RuntimeError(msg)
-        return Report(batch.stream)
+        report = Report(batch.stream)
+        if name in self.defer and not final:
+            report.deferred = list(batch.items)
+        with self._changed:
+            self.running -= batch.keys
+            self.ended.append(name)
+            self._changed.notify_all()
+        return report
 
     def release(self, name: str) -> None:
         self._release.setdefault(name, threading.Event()).set()
@@ -60,12 +74,23 @@ class HeldReconciler:
         with self._changed:
             assert self._changed.wait_for(lambda: len(self.started) >= count, WAIT)
 
+    def wait_ended(self, name: str) -> None:
+        with self._changed:
+            assert self._changed.wait_for(lambda: name in self.ended, WAIT)
 
-def batch(first: str, *others: str) -> Batch:
-    """A batch named by its first key; every name is one customer's key."""
+
+class FullDisk(DeadLetterWriter):
+    """A dead-letter file that can't be written."""
+
+    def write(self, rejection: Rejection) -> None:  # noqa: ARG002 (its signature)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def batch(first: str, *others: str, at: int = 1) -> Batch:
+    """A batch named by its first key; every name is one customer's key, from position ``at``."""
     items = [
         Item(Customer("ERP", name), position, {"sourceSystemId": name})
-        for position, name in enumerate([first, *others], start=1)
+        for position, name in enumerate([first, *others], start=at)
     ]
     return Batch("customers", items)
 
@@ -156,3 +181,48 @@ def test_once_the_run_is_stopping_no_waiting_batch_starts(
     loader.drain()
 
     assert reconciler.started == ["a", "b"]
+
+
+def test_the_last_pass_sends_deferred_customers_in_input_order(
+    held: tuple[Loader, HeldReconciler],
+) -> None:
+    loader, reconciler = held
+    reconciler.defer |= {"a", "b"}  # their parents are not in Upwell yet
+    loader.submit(batch("a", at=1))
+    loader.submit(batch("b", at=2))
+    reconciler.wait_started(2)
+    reconciler.release("b")  # b ends first, so its customer is deferred first
+    reconciler.wait_ended("b")
+    reconciler.release("a")
+
+    loader.finish()
+
+    assert reconciler.sent[-1] == ["a", "b"]
+
+
+def test_a_failure_while_a_waiting_batch_starts_reaches_the_run(tmp_path: Path) -> None:
+    reconciler = HeldReconciler(upsert=False)  # append-only: a later record for k is rejected
+    reconciler.defer.add("k")
+    dead_letter = FullDisk(tmp_path / "rejected.jsonl", "run", include_record=False)
+    loader = Loader(
+        cast("Reconciler", reconciler), Checkpoints(lambda _: None), Summary(), dead_letter, 1
+    )
+    loader.submit(batch("k"))  # in flight; its customer will wait for its parent
+    loader.submit(batch("k", "j", at=2))  # waits; starting it rejects its k, and that fails
+    reconciler.release("k")
+
+    failures: list[OSError] = []
+
+    def drain() -> None:
+        try:
+            loader.drain()
+        except OSError as exc:
+            failures.append(exc)
+
+    draining = threading.Thread(target=drain)
+    draining.start()
+    draining.join(WAIT)
+    loader.close()
+    assert not draining.is_alive()
+    assert [exc.errno for exc in failures] == [errno.ENOSPC]
+    assert reconciler.started == ["k"]

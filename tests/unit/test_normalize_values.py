@@ -83,7 +83,8 @@ def test_country_becomes_an_alpha_2_code(value: object, expected: object) -> Non
     assert normalize.country(value) == expected
 
 
-@pytest.mark.parametrize("value", ["Narnia", 7, "XX"])
+# "ß", the "fi" ligature and a dotless-i "it" upper-case to SS, FI and IT: no country.
+@pytest.mark.parametrize("value", ["Narnia", 7, "XX", "ß", "\ufb01", "\u0131t"])
 def test_an_unknown_country_is_refused_by_rule(value: object) -> None:
     with pytest.raises(ValueError, match=r"^is not a country \(an ISO 3166 code or name\)$"):
         normalize.country(value)
