@@ -23,9 +23,8 @@ Getter = Callable[[Any], Any]
 Node = Mapping[str, Any]
 
 WHOLE_RECORD = "@"
-_EMPTY: Mapping[
-    str, Any
-] = {}  # what a field is read from when its subject is not an object; never written
+# What a field is read from when its subject is not an object; never written to.
+_EMPTY: Mapping[str, Any] = {}
 _INTERPRETER = TreeInterpreter(Options())
 # Only the left side of these is evaluated against the record; the rest reads its result.
 _LEFT_SIDE_ONLY = frozenset(

@@ -59,7 +59,7 @@ def emails(value: object) -> list[str]:
     """
     if isinstance(value, str):
         found = []
-        for part in _split_emails(value):  # a loop, not a comprehension: 0.2 us less a record
+        for part in _split_emails(value):  # a loop, not a comprehension: 0.1 us less a record
             found.append(email_syntax.normalized(part))  # noqa: PERF401
         return found
     if value is None:
