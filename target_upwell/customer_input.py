@@ -15,10 +15,14 @@ _SCHEMA: dict[str, Any] = json.loads(
     resources.files("target_upwell").joinpath("customers_insert_input.schema.json").read_text()
 )
 _CHECK = SchemaCheck(_SCHEMA)
+_ADDRESS: dict[str, Any] = _SCHEMA["$defs"]["address"]["properties"]
 # The ISO 3166-1 alpha-2 codes an address may carry, as the schema lists them.
-COUNTRY_CODES: frozenset[str] = frozenset(
-    _SCHEMA["$defs"]["address"]["properties"]["country"]["enum"]
-)
+COUNTRY_CODES: frozenset[str] = frozenset(_ADDRESS["country"]["enum"])
+ADDRESS_TYPES: frozenset[str] = frozenset(_ADDRESS["type"]["enum"])
+# Fields any string is valid for (an empty name aside), and those any object is valid for.
+STRING_FIELDS = frozenset(n for n, s in _SCHEMA["properties"].items() if s.get("type") == "string")
+OBJECT_FIELDS = frozenset(n for n, s in _SCHEMA["properties"].items() if s.get("type") == "object")
+ADDRESS_STRING_FIELDS = frozenset(n for n, s in _ADDRESS.items() if s.get("type") == "string")
 _DATE_TIME_FIELDS = frozenset({"deletedAt", "addressesLastUpdatedAt", "contactsLastUpdatedAt"})
 
 

@@ -105,6 +105,10 @@ class Program:
             self._lookups[key] = alias
         return self._lookups[key]
 
+    def known_object(self, name: str) -> None:
+        """The variable ``name`` always holds a dict."""
+        self._objects.add(name)
+
     def is_object(self, name: str) -> bool:
         """True when the variable ``name`` is known to hold a dict."""
         return name in self._objects
@@ -190,6 +194,8 @@ def _emit_select(program: Program, node: Node, subject: str) -> str:
     program.containers.add(result)
     if program.is_object(subject):
         _emit_selected(program, node, subject, result)
+        if node["type"] == "multi_select_dict":
+            program.known_object(result)
         return result
     program.add(f"if {subject} is None:")
     with program.block():

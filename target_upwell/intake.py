@@ -47,12 +47,12 @@ def judge(
         return Verdict(Reason.MAPPING_FAILED, [Problem(exc.field_path, exc.rule)])
     if mapped is None:
         return Verdict()
-    customer, payload = mapped
+    customer, payload, unproven = mapped
     deleted_at = record.get("_sdc_deleted_at")
     if deleted_at:
         mark_deleted(customer, deleted_at)
         payload = customer.insert_input()
-    found = [] if customer.deleted else customer_input.check(payload)
+    found = customer_input.check(payload) if unproven and not customer.deleted else []
     return Verdict(Reason.INVALID_PAYLOAD if found else None, found, customer, payload)
 
 

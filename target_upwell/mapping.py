@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import jmespath.exceptions
 
-from target_upwell import contract, expressions, normalize
+from target_upwell import contract, customer_input, expressions, normalize
 from target_upwell.customer_input import Customer
 
 if TYPE_CHECKING:
@@ -62,7 +62,8 @@ class MappingError(ValueError):
 class FieldMap:
     """A compiled mapping for one stream: one generated function, and what the entry names."""
 
-    run: Callable[[Mapping[str, Any], str], tuple[Customer, dict[str, Any]] | None]
+    # (customer, insert input, whether the input needs the schema check), or None
+    run: Callable[[Mapping[str, Any], str], tuple[Customer, dict[str, Any], bool] | None]
     fields: frozenset[str]  # the entry's Upwell fields
     referenced: frozenset[str] = frozenset()  # the source fields its expressions read
 
@@ -98,15 +99,22 @@ class _Writer:
 
     ``_at`` always names the field being worked on, and whether its expression or its
     cleaning runs, so a failure is named without running anything again.
+
+    The function also says whether its insert input needs the schema check. When every
+    field the entry maps can only hold what the schema allows once cleaned as a string
+    (``proven``), only a record whose cleaning met something else (``_unproven``) or that
+    has no name needs it. Any other entry has every input checked.
     """
 
     def __init__(self) -> None:
         self.program = expressions.Program(objects=frozenset({"r"}))
         self.program.names.update(_HELPERS)
         self.referenced: set[str] = set()
+        self.proven = True
 
     def body(self, entry: Mapping[str, Any]) -> None:
         add = self.program.add
+        add("_unproven = False")
         if FILTER_KEY in entry:
             add(f"if not {self.value(FILTER_KEY, entry[FILTER_KEY])}:")
             add("    return None")
@@ -122,6 +130,9 @@ class _Writer:
         add("if not _id:")
         add("    raise _MappingError('sourceSystemId', 'is required')")
         cleaned = {n: self.text(v) for n, v in raw.items()}
+        for name, value in cleaned.items():
+            self.prove(name, value, customer_input.STRING_FIELDS)
+        self.proven = self.proven and "name" in cleaned
         extra_cc = self.emails(cleaned)
         add(f"_scalars = {{{', '.join(f'{n!r}: {v}' for n, v in cleaned.items())}}}")
         if extra_cc:
@@ -130,6 +141,7 @@ class _Writer:
         self.addresses(entry.get("addresses"))
         self.due_option(entry)
         relations = {n: self.value(n, entry[n]) for n in entry if n in _RELATIONS}
+        self.proven = self.proven and not relations  # their fields are not Upwell's documented ones
         add("_relations = {}")
         for name, value in relations.items():
             add(f"if {value} is not None:")
@@ -141,10 +153,29 @@ class _Writer:
             self.cleaning(PARENT_FIELD)
             add(f"{parent} = _identifier({value})")
         self.payload({**cleaned, **({"ccEmailAddresses": extra_cc} if extra_cc else {})}, relations)
+        check = "_unproven or 'name' not in _payload" if self.proven else "True"
         add(
             "_mapped = _Customer(_system, _id, _scalars, _addresses, _due, _relations,"
-            f" {parent}), _payload"
+            f" {parent}), _payload, {check}"
         )
+
+    def prove(self, name: str, value: str, strings: frozenset[str]) -> None:
+        """Whether ``name``'s cleaned value (a variable) can only be one the schema allows.
+
+        A string field's cleaning marks ``_unproven`` whenever the value is not a string;
+        an object field holds a dict when it is built from the record's fields. The email
+        fields are always lists of strings or a string.
+        """
+        if name in {"emailAddress", "ccEmailAddresses"}:
+            return
+        if value in self.program.constants:
+            constant = self.program.constants[value]
+            ok = constant is None or isinstance(constant, str if name in strings else dict)
+        elif name in strings:
+            ok = value not in self.program.containers  # a select is not cleaned, nor a string
+        else:
+            ok = name in customer_input.OBJECT_FIELDS and self.program.is_object(value)
+        self.proven = self.proven and ok
 
     def emails(self, cleaned: dict[str, str]) -> str | None:
         """Check the email fields; a field with several addresses fills cc.
@@ -209,7 +240,7 @@ class _Writer:
         cleaned = self.program.temp()
         self.program.add(
             f"{cleaned} = ({value}.strip() or None) if {value}.__class__ is str"
-            f" else ({value} if {value} is None else _text({value}))"
+            f" else ({value} if {value} is None else ((_unproven := True) and _text({value})))"
         )
         return cleaned
 
@@ -220,6 +251,7 @@ class _Writer:
             return
         if isinstance(spec, str):
             add(f"_addresses = _address_rows({self.value('addresses', spec)})")
+            self.proven = False  # rows of any fields, cleaned by _address_rows
             return
         if not isinstance(spec, list) or not all(isinstance(a, dict) for a in spec):
             msg = "addresses must be an expression or a list of objects of expressions"
@@ -233,6 +265,11 @@ class _Writer:
             add("_address = {}")
             for name, expression in address.items():
                 value = self.text(self.value(f"addresses[{i}].{name}", expression))
+                if name == "type":
+                    types = customer_input.ADDRESS_TYPES
+                    self.proven = self.proven and self.program.constants.get(value) in types
+                elif name != "country":  # a country is a valid code once cleaned
+                    self.prove(name, value, customer_input.ADDRESS_STRING_FIELDS)
                 if name == "country":
                     self.cleaning(f"addresses[{i}].country")
                     country, value = value, self.program.temp()
