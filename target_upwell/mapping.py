@@ -160,7 +160,7 @@ class _Writer:
         )
 
     def prove(self, name: str, value: str, strings: frozenset[str]) -> None:
-        """Whether ``name``'s cleaned value (a variable) can only be one the schema allows.
+        """Note whether ``name``'s cleaned value (a variable) can only be one the schema allows.
 
         A string field's cleaning marks ``_unproven`` whenever the value is not a string;
         an object field holds a dict when it is built from the record's fields. The email
@@ -168,13 +168,14 @@ class _Writer:
         """
         if name in {"emailAddress", "ccEmailAddresses"}:
             return
+        kind = str if name in strings else dict if name in customer_input.OBJECT_FIELDS else None
         if value in self.program.constants:
             constant = self.program.constants[value]
-            ok = constant is None or isinstance(constant, str if name in strings else dict)
-        elif name in strings:
+            ok = constant is None or (kind is not None and isinstance(constant, kind))
+        elif kind is str:
             ok = value not in self.program.containers  # a select is not cleaned, nor a string
         else:
-            ok = name in customer_input.OBJECT_FIELDS and self.program.is_object(value)
+            ok = kind is dict and self.program.is_object(value)
         self.proven = self.proven and ok
 
     def emails(self, cleaned: dict[str, str]) -> str | None:
