@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import sys
+import unicodedata
+
 import email_validator
 import pytest
+from email_validator.syntax import validate_email_local_part
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -54,3 +59,24 @@ def test_an_address_gets_email_validators_answer(local: str, domain: str) -> Non
             normalized(address)
     else:
         assert normalized(address) == expected.normalized.lower()
+
+
+def test_every_letter_or_digit_of_any_script_passes_email_validators_local_part_check() -> None:
+    # The fast path takes a local part of \w characters in NFC as it stands; email-validator
+    # must agree for every such character, first, in the middle, and next to a dot.
+    word = re.compile(r"\w")
+    refused = []
+    for code_point in range(0x80, sys.maxunicode + 1):
+        char = chr(code_point)
+        if not word.fullmatch(char):
+            continue
+        for local in (char, f"a{char}", f"{char}.b"):
+            if not unicodedata.is_normalized("NFC", local):
+                continue
+            try:
+                checked = validate_email_local_part(local)
+            except email_validator.EmailNotValidError:
+                refused.append(local)
+            else:
+                assert checked["local_part"] == local
+    assert refused == []
