@@ -83,8 +83,10 @@ class CustomersSink(BatchSink):
             for key in self._key_properties:
                 if key not in record:
                     self._singer_validate_message(record)  # the SDK's error for a missing key
-            check = self._check
-            self._take(record, position, [] if check is None else check(record))
+            check = self._check  # its compiled test first: the record was parsed from JSON
+            self._take(
+                record, position, [] if check is None or check.passes(record) else check(record)
+            )
         return len(self._buffer) >= self._max_rows
 
     @override

@@ -42,14 +42,16 @@ class SchemaCheck:
         try:
             compiled = jsonschema_rs.validator_for(schema, validate_formats=False)
         except ValueError:  # a schema jsonschema-rs can't compile: the full check decides
-            self._fast: Callable[[object], bool] = self._full.is_valid
+            self.passes: Callable[[object], bool] = self._full.is_valid
         else:
-            self._fast = compiled.is_valid
+            # The compiled test alone: True when ``value`` is valid. It raises ValueError on
+            # a Python type JSON has no name for, never on what a JSON parser returned.
+            self.passes = compiled.is_valid
 
     def __call__(self, value: object) -> list[Problem]:
         """Every problem with ``value``; empty when it passes."""
         try:
-            if self._fast(value):
+            if self.passes(value):
                 return []
         except ValueError:  # a Python type JSON has no name for (a date on the SDK's path)
             pass
