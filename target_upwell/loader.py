@@ -1,10 +1,10 @@
 """Run batches through reconcile in a bounded window shared by every sink of the target.
 
-``submit`` returns once the batch is queued (up to ``max_concurrent`` batches wait behind
-those in flight), so reading and mapping go on while requests are in flight, and a freed
-slot never waits for a batch to be mapped. A batch that holds a key still in flight waits
-for it, so the later record still wins. A failure in any batch stops the window: nothing
-more is sent, and the batch's STATE is never released.
+``submit`` returns once the batch is queued (up to twice ``max_concurrent`` batches wait
+behind those in flight), so reading and mapping go on while requests are in flight, and a
+freed slot never waits for a batch to be mapped. A batch that holds a key still in flight
+waits for it, so the later record still wins. A failure in any batch stops the window:
+nothing more is sent, and the batch's STATE is never released.
 """
 
 from __future__ import annotations
@@ -57,11 +57,15 @@ class Loader:
         self.failure: BaseException | None = None
 
     def submit(self, batch: Batch, *, final: bool = False) -> None:
-        """Hand a batch on; blocks only while ``max_concurrent`` batches already wait.
+        """Hand a batch on; blocks only once twice ``max_concurrent`` batches wait.
 
         Batches leave in the order given: each as soon as the window has room and none of
         its keys is still in flight, so the later record still wins. Waiting batches are
         ready the moment a request ends, so the window never idles while one is mapped.
+
+        A full queue keeps the caller (the reader) waiting until one batch is left, so it
+        then maps a run of batches: a thread woken for every batch finds its caches cold
+        each time, which costs about 1.3 µs a record (measured, 100k records).
 
         Raises:
             BaseException: the failure that stopped an earlier batch.
@@ -71,9 +75,8 @@ class Loader:
             # thread, after the batch has waited its turn, encoding costs more.
             batch.body = bulk_body(batch.items)
         with self._changed:
-            self._changed.wait_for(
-                lambda: self.failure is not None or len(self._waiting) < self._max
-            )
+            if len(self._waiting) >= 2 * self._max:
+                self._changed.wait_for(lambda: self.failure is not None or len(self._waiting) <= 1)
             self._raise_failure()
             self._waiting.append((batch, final))
             self._dispatch()

@@ -114,7 +114,7 @@ def held(tmp_path: Path, stopping: threading.Event) -> Iterator[tuple[Loader, He
         stopping=stopping,
     )
     yield loader, reconciler
-    for name in ("a", "b", "c", "d", "e", "fail"):
+    for name in ("a", "b", "c", "d", "e", "f", "fail"):
         reconciler.release(name)
     loader.close()
 
@@ -123,8 +123,8 @@ def test_a_full_window_queues_batches_instead_of_blocking(
     held: tuple[Loader, HeldReconciler],
 ) -> None:
     loader, reconciler = held
-    for name in "abcd":
-        loader.submit(batch(name))  # returns at once: two in flight, two ready behind them
+    for name in "abcdef":
+        loader.submit(batch(name))  # returns at once: two in flight, four ready behind them
 
     reconciler.wait_started(2)
     assert reconciler.started == ["a", "b"]
