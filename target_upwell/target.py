@@ -111,8 +111,8 @@ class TargetUpwell(Target):
             th.IntegerType,
             default=4,
             title="Max concurrent requests",
-            description="Requests in flight at once, shared by every stream; as many mapped"
-            " batches wait behind them.",
+            description="Requests in flight at once, shared by every stream; up to twice as"
+            " many mapped batches wait behind them.",
         ),
         th.Property(
             "max_requests_per_second",
