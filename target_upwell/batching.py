@@ -57,10 +57,11 @@ def dedupe(batch: Batch, *, keep: str) -> tuple[list[Item], list[Item]]:
             dropped.append(item)
         else:
             chosen[item.customer.key] = item
-    return sorted(chosen.values(), key=_position), sorted(dropped, key=_position)
+    return sorted(chosen.values(), key=by_position), sorted(dropped, key=by_position)
 
 
-def _position(item: Item) -> int:
+def by_position(item: Item) -> int:
+    """Where the item came in the input: the sort key for input order."""
     return item.position
 
 

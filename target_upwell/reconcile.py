@@ -125,8 +125,8 @@ class Reconciler:
         A customer whose parent is not in Upwell yet is deferred, unless ``final``: the
         run's last pass, where a parent still missing is a reject.
         """
-        job = _Job(self, Report(batch.stream), batch, final=final)
-        job.run(batch)
+        job = _Job(self, batch, final=final)
+        job.run()
         return job.report
 
     def first_sighting(self, items: Sequence[Item]) -> tuple[list[Item], list[Item]]:
@@ -146,19 +146,19 @@ class Reconciler:
 class _Job:
     """The work of one batch; holds its report so the recursion stays readable."""
 
-    def __init__(
-        self, reconciler: Reconciler, report: Report, batch: Batch, *, final: bool
-    ) -> None:
-        self.batch: Batch | None = batch  # until its body encoded ahead is used or passed over
+    def __init__(self, reconciler: Reconciler, batch: Batch, *, final: bool) -> None:
+        self.batch = batch
+        self.ahead = True  # the first insert may use the body encoded ahead; no later one
         self.client = reconciler.client
         self.options = reconciler.options
         self.cap = reconciler.cap
         self.reconciler = reconciler
-        self.report = report
+        self.report = Report(batch.stream)
         self.final = final
 
-    def run(self, batch: Batch) -> None:
+    def run(self) -> None:
         """One record per key, then customers without a parent before those with one."""
+        batch = self.batch
         if self.options.upsert:
             kept, merged = dedupe(batch, keep="last")
             self.report.outcomes[Outcome.MERGED] += len(merged)
@@ -247,11 +247,11 @@ class _Job:
 
     def insert(self, items: Sequence[Item]) -> None:
         """Insert new customers in requests cut by the row cap and the byte limit."""
-        batch, self.batch = self.batch, None
-        ahead = (
-            encoded_ahead(batch, items, self.cap.rows, self.options.max_bytes) if batch else None
+        ahead = self.ahead and encoded_ahead(
+            self.batch, items, self.cap.rows, self.options.max_bytes
         )
-        if ahead is not None:
+        self.ahead = False
+        if ahead:
             self.insert_group(list(items), self.options.max_retries, ahead)
             return
         for group, body in bodies(items, self.cap.rows, self.options.max_bytes):
