@@ -18,6 +18,8 @@ import email_validator
 from email_validator.syntax import validate_email_local_part
 
 _PLAIN_LOCAL = re.compile(r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*")
+# One whole address of plain ASCII parts: no separator, quote or second "@" can match.
+_PLAIN_ADDRESS = re.compile(r"([A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*)@([A-Za-z0-9.-]+)")
 # No quoting, no display name, no domain literal: email-validator's local-part rules apply.
 _SIMPLE_LOCAL = re.compile(r'[^\s"<>()\[\]\\,;:@]+')
 # Letters and digits of any script (\w: what str.isalnum accepts, and _), in dot-atom form.
@@ -59,6 +61,21 @@ def normalized(address: str) -> str:
         return f"{local}@{known.host}".lower()  # the common case: nothing to normalize
     fast = _from_parts(address, local, known)
     return fast if fast is not None else _validated(address).normalized.lower()
+
+
+def plain(address: str) -> str | None:
+    """``normalized(address)`` for one plain ASCII address at a domain already judged valid.
+
+    None when ``normalized`` must decide: the common case costs one match and one lookup.
+    """
+    match = _PLAIN_ADDRESS.fullmatch(address)
+    if match is None:
+        return None
+    local, domain = match.groups()
+    known = _DOMAINS.get(domain)
+    if known is None or len(local) > known.plain_room:
+        return None
+    return f"{local}@{known.host}".lower()
 
 
 def _from_parts(address: str, local: str, known: _Domain) -> str | None:

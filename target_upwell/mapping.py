@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import jmespath.exceptions
 
-from target_upwell import contract, customer_input, expressions, normalize
+from target_upwell import contract, customer_input, email_syntax, expressions, normalize
 from target_upwell.customer_input import Customer
 
 if TYPE_CHECKING:
@@ -195,16 +195,21 @@ class _Writer:
         if email is None:
             return None
         found, first = self.program.temp(), self.program.temp()
+        extra = None if cc is not None else self.program.temp()
         self.cleaning("emailAddress")
-        add(f"{found} = _emails({email})")
-        add(f"{first} = {found}[0] if {found} else None")
+        if extra is not None:
+            add(f"{extra} = None")
+        # One plain address at a known domain skips the split: see email_syntax.plain.
+        add(f"{first} = _plain_email({email}) if {email}.__class__ is str else None")
+        add(f"if {first} is None:")
+        add(f"    {found} = _emails({email})")
+        add(f"    {first} = {found}[0] if {found} else None")
         cleaned["emailAddress"] = first
-        if cc is not None:  # the other addresses go first in cc
-            add(f"if len({found}) > 1:")
-            add(f"    {cc} = [*{found}[1:], *({cc} or [])]")
-            return None
-        extra = self.program.temp()
-        add(f"{extra} = {found}[1:] or None")
+        if extra is not None:
+            add(f"    {extra} = {found}[1:] or None")
+        else:  # the other addresses go first in cc
+            add(f"    if len({found}) > 1:")
+            add(f"        {cc} = [*{found}[1:], *({cc} or [])]")
         return extra
 
     def payload(self, scalars: dict[str, str], relations: dict[str, str]) -> None:
@@ -390,5 +395,6 @@ _HELPERS: dict[str, object] = {
     "_due_days": normalize.due_days,
     "_lenient_days": _lenient_days,
     "_emails": normalize.emails,
+    "_plain_email": email_syntax.plain,
     "_address_rows": _address_rows,
 }

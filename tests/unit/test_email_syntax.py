@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
 import unicodedata
@@ -12,7 +13,7 @@ from email_validator.syntax import validate_email_local_part
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from target_upwell.email_syntax import InvalidEmailError, normalized
+from target_upwell.email_syntax import InvalidEmailError, normalized, plain
 
 # Plain ASCII, the rest of RFC 5322's atext, quoting and separators, accented letters
 # (composed and decomposed, so NFC matters), other scripts, and controls.
@@ -59,6 +60,26 @@ def test_an_address_gets_email_validators_answer(local: str, domain: str) -> Non
             normalized(address)
     else:
         assert normalized(address) == expected.normalized.lower()
+
+
+PLAIN_LOCAL = st.from_regex(r"[A-Za-z0-9_+-]{1,70}(\.[A-Za-z0-9_+-]{1,70}){0,3}", fullmatch=True)
+
+
+@given(local=st.one_of(LOCAL_PART, PLAIN_LOCAL), domain=DOMAIN, judged=st.booleans())
+@example(local="Ann.Lee", domain="Example.COM", judged=True)
+@example(local="x" * 242, domain="xn--tda.com", judged=True)  # the longest plain local there
+@example(local="x" * 243, domain="xn--tda.com", judged=True)
+@example(local="a,b", domain="example.com", judged=True)
+def test_the_plain_shortcut_gives_normalizeds_answer_or_leaves_it_to_normalized(
+    local: str, domain: str, judged: bool
+) -> None:
+    address = f"{local}@{domain}"
+    if judged:  # normalized has seen the domain, as it has after a stream's first rows
+        with contextlib.suppress(InvalidEmailError):
+            normalized(f"a@{domain}")
+    shortcut = plain(address)
+    if shortcut is not None:
+        assert shortcut == normalized(address)
 
 
 def test_every_letter_or_digit_of_any_script_passes_email_validators_local_part_check() -> None:
