@@ -56,6 +56,23 @@ def judge(
     return Verdict(Reason.INVALID_PAYLOAD if found else None, found, customer, payload)
 
 
+def accepted(
+    field_map: FieldMap, record: dict[str, Any], source_system: str
+) -> tuple[Customer, dict[str, Any], bool] | None:
+    """``judge``'s usual answer at a fraction of its cost, for a record the tap's schema passed.
+
+    The mapping's result when its insert input needs no check and the record is no
+    deletion; otherwise None, and ``judge`` decides (a failing record is mapped twice).
+    """
+    try:
+        mapped = field_map.run(record, source_system)
+    except MappingError:
+        return None
+    if mapped is None or mapped[2] or record.get("_sdc_deleted_at"):
+        return None
+    return mapped
+
+
 def mark_deleted(customer: Customer, deleted_at: object) -> None:
     """A deletion (``_sdc_deleted_at``) only sets ``deletedAt``; the rest is not loaded."""
     when = deleted_at.isoformat() if isinstance(deleted_at, dt.datetime) else deleted_at

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from singer_sdk.sinks import BatchSink
 
 from target_upwell.batching import Batch, Item
-from target_upwell.intake import Verdict, judge, record_key
+from target_upwell.intake import Verdict, accepted, judge, record_key
 from target_upwell.outcomes import Outcome, Reason, Rejection
 from target_upwell.routing import CONFIG_TEST_STREAM
 from target_upwell.validation import Problem, RecordValidator
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from singer_sdk.sinks.core import BaseJSONSchemaValidator
 
+    from target_upwell.customer_input import Customer
     from target_upwell.target import TargetUpwell
 
 if sys.version_info >= (3, 12):
@@ -79,14 +80,21 @@ class CustomersSink(BatchSink):
         """The fast path: validate, map and buffer one record; True once the batch is full."""
         if record.__class__ is not dict:
             self._take(record, position, [NOT_AN_OBJECT])
+            return len(self._buffer) >= self._max_rows
+        for key in self._key_properties:
+            if key not in record:
+                self._singer_validate_message(record)  # the SDK's error for a missing key
+        check = self._check  # its compiled test first: the record was parsed from JSON
+        if check is not None and not check.passes(record):
+            self._take(record, position, check(record))
+        elif (
+            self._field_map is None
+            or (mapped := accepted(self._field_map, record, self._source_system)) is None
+        ):
+            self._take(record, position, [])  # judge decides
         else:
-            for key in self._key_properties:
-                if key not in record:
-                    self._singer_validate_message(record)  # the SDK's error for a missing key
-            check = self._check  # its compiled test first: the record was parsed from JSON
-            self._take(
-                record, position, [] if check is None or check.passes(record) else check(record)
-            )
+            self._counts.received += 1
+            self._keep(mapped[0], position, mapped[1], record)
         return len(self._buffer) >= self._max_rows
 
     @override
@@ -123,10 +131,15 @@ class CustomersSink(BatchSink):
         elif verdict.customer is None or verdict.payload is None:  # left out by the filter
             self._run.summary.count(self.stream_name, Outcome.SKIPPED)
         else:
-            if not self._buffer:
-                self._run.checkpoints.open(self._token, position)
-            kept = record if self._keep_record else None
-            self._buffer.append(Item(verdict.customer, position, verdict.payload, kept))
+            self._keep(verdict.customer, position, verdict.payload, record)
+
+    def _keep(
+        self, customer: Customer, position: int, payload: dict[str, Any], record: dict[str, Any]
+    ) -> None:
+        if not self._buffer:
+            self._run.checkpoints.open(self._token, position)
+        kept = record if self._keep_record else None
+        self._buffer.append(Item(customer, position, payload, kept))
 
     def _reject(
         self, record: dict[str, Any], position: int, reason: Reason, verdict: Verdict
