@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import operator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,8 @@ class Item:
 
 
 _tokens = itertools.count(1)
+# An item's ``customer.key``, read in C: a batch reads every item's key on the main thread.
+KEY_OF = operator.attrgetter("customer.source_system", "customer.source_id")
 
 
 @dataclass(eq=False)  # a batch is itself: the loader finds it among those in flight
@@ -39,7 +42,7 @@ class Batch:
 
     def __post_init__(self) -> None:
         """Note the (sourceSystem, sourceSystemId) pairs the batch writes, once."""
-        self.keys = frozenset(item.customer.key for item in self.items)
+        self.keys = frozenset(map(KEY_OF, self.items))
 
 
 def dedupe(batch: Batch, *, keep: str) -> tuple[list[Item], list[Item]]:
@@ -93,7 +96,7 @@ def encoded_ahead(
     body = batch.body
     if body is None or len(items) != len(batch.items) or len(items) > max_rows:
         return None
-    if len(body) > max_bytes or any(a is not b for a, b in zip(items, batch.items, strict=True)):
+    if len(body) > max_bytes or not all(map(operator.is_, items, batch.items)):
         return None  # another request's items, or payloads since rebuilt (a parent's id)
     return body
 

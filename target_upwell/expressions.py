@@ -224,7 +224,11 @@ def _emit_function(program: Program, node: Node, subject: str) -> str:
         return _emit_first_not_null(program, args, subject)
     found = emit(program, args[0], subject)
     if name == "to_string":
-        return _assign(program, f"{found} if isinstance({found}, str) else _to_string({found})")
+        return _assign(
+            program,
+            f"{found} if {found}.__class__ is str else str({found}) if {found}.__class__ is int"
+            f" else _to_string({found})",
+        )
     return _assign(program, f"_to_number({found})")
 
 
@@ -240,6 +244,8 @@ def _emit_first_not_null(program: Program, args: list[Node], subject: str) -> st
 
 
 def _to_string(found: object) -> str:
+    if isinstance(found, str):
+        return found
     if type(found) is int:
         return str(found)  # what json.dumps gives for an int, faster
     return json.dumps(found, separators=(",", ":"), default=str)

@@ -278,13 +278,21 @@ class _Writer:
                     self.prove(name, value, customer_input.ADDRESS_STRING_FIELDS)
                 if name == "country":
                     self.cleaning(f"addresses[{i}].country")
-                    country, value = value, self.program.temp()
-                    add(f"{value} = _country({country})")
+                    value = self.country(value)
                 add(f"if {value} is not None:")
                 add(f"    _address[{name!r}] = {value}")
             # A constant type alone is not an address: an entry needs one real value.
             add("if len(_address) > ('type' in _address):")
             add("    _addresses.append(_address)")
+
+    def country(self, value: str) -> str:
+        """``normalize.country``, called only for a spelling not looked up before."""
+        add = self.program.add
+        code = self.program.temp()
+        add(f"{code} = _countries.get({value}) if {value}.__class__ is str else None")
+        add(f"if {code} is None and {value} is not None:")
+        add(f"    {code} = _country({value})")
+        return code
 
     def due_option(self, entry: Mapping[str, Any]) -> None:
         add = self.program.add
@@ -392,6 +400,7 @@ _HELPERS: dict[str, object] = {
     "_identifier": normalize.identifier,
     "_text": normalize.text,
     "_country": normalize.country,
+    "_countries": normalize.KNOWN_COUNTRIES,
     "_due_days": normalize.due_days,
     "_lenient_days": _lenient_days,
     "_emails": normalize.emails,

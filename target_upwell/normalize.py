@@ -19,7 +19,8 @@ _EXCEPTIONALLY_RESERVED = {"UK": "GB"}
 _TERMS_DAYS = re.compile(r"(\d+)")
 _NET_DAYS = re.compile(r"net\s*(\d+)", re.IGNORECASE)  # "2% 10 Net 30" is due in 30 days
 # Country values already looked up, as written: a stream repeats a few dozen spellings.
-_COUNTRY_CODES: dict[str, str] = {}
+# Generated mappings read it first, and call ``country`` only for a value not in it.
+KNOWN_COUNTRIES: dict[str, str] = {}
 _MAX_KNOWN_COUNTRIES = 4096
 _DUE_NOW = frozenset({"due on receipt", "due upon receipt", "cod", "cash on delivery"})
 
@@ -76,8 +77,8 @@ def _split_emails(text: str) -> list[str]:
 
 def country(value: object) -> str | None:
     """An ISO 3166-1 alpha-2 code from a code, an alpha-3 code or a name, in any case."""
-    if isinstance(value, str) and value in _COUNTRY_CODES:
-        return _COUNTRY_CODES[value]
+    if isinstance(value, str) and value in KNOWN_COUNTRIES:
+        return KNOWN_COUNTRIES[value]
     cleaned = text(value)
     if cleaned is None:
         return None
@@ -85,8 +86,8 @@ def country(value: object) -> str | None:
         msg = "is not a country (an ISO 3166 code or name)"
         raise ValueError(msg)  # noqa: TRY004 (callers turn ValueError into a reject)
     code = _country_code(cleaned)
-    if isinstance(value, str) and len(_COUNTRY_CODES) < _MAX_KNOWN_COUNTRIES:
-        _COUNTRY_CODES[value] = code
+    if isinstance(value, str) and len(KNOWN_COUNTRIES) < _MAX_KNOWN_COUNTRIES:
+        KNOWN_COUNTRIES[value] = code
     return code
 
 

@@ -14,6 +14,7 @@ duplicate or bad row fails every row of its request. Here:
 
 from __future__ import annotations
 
+import operator
 import threading
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -49,6 +50,9 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 Key = tuple[str, str]
+# Read in C: each is read for every item of every batch.
+_PARENT_OF = operator.attrgetter("customer.parent_source_id")
+_DELETED = operator.attrgetter("customer.deleted")
 
 
 class RowCap:
@@ -166,6 +170,9 @@ class _Job:
             kept, duplicates = dedupe(batch, keep="first")
             for item in duplicates:
                 self.reject(item, Reason.ALREADY_EXISTS)
+        if not any(map(_PARENT_OF, kept)):
+            self.write(kept)
+            return
         self.write([i for i in kept if not i.customer.parent_source_id])
         self.adopt([i for i in kept if i.customer.parent_source_id])
 
@@ -212,7 +219,7 @@ class _Job:
         """Existing keys are updated (only where a value differs), new ones inserted."""
         kept = list(items)
         stream = self.report.stream
-        if self.reconciler.expects_new_keys(stream) and not any(i.customer.deleted for i in kept):
+        if self.reconciler.expects_new_keys(stream) and not any(map(_DELETED, kept)):
             self.insert(kept)  # a key Upwell holds fails the insert: after_conflict searches
             return
         held = self.find(kept)
