@@ -23,6 +23,10 @@ ADDRESS_TYPES: frozenset[str] = frozenset(_ADDRESS["type"]["enum"])
 STRING_FIELDS = frozenset(n for n, s in _SCHEMA["properties"].items() if s.get("type") == "string")
 OBJECT_FIELDS = frozenset(n for n, s in _SCHEMA["properties"].items() if s.get("type") == "object")
 ADDRESS_STRING_FIELDS = frozenset(n for n, s in _ADDRESS.items() if s.get("type") == "string")
+_OPTIONAL_SCALARS = tuple(
+    f for f in contract.SCALAR_FIELDS if f not in {"sourceSystem", "sourceSystemId"}
+)
+_RELATIONS = (*contract.PASSTHROUGH_ARRAY_RELATIONS, *contract.PASSTHROUGH_OBJECT_RELATIONS)
 _DATE_TIME_FIELDS = frozenset({"deletedAt", "addressesLastUpdatedAt", "contactsLastUpdatedAt"})
 
 
@@ -66,6 +70,35 @@ class Customer:
         for name, value in self.relations.items():
             payload[name] = {"data": value}
         return payload
+
+
+@dataclass(frozen=True)
+class Shape:
+    """The fields a stream's mapping sets, whatever their values, and whether it maps addresses.
+
+    With it, a customer is rebuilt exactly from the insert input it was sent as: a mapped
+    field the input lacks was None, which an update clears.
+    """
+
+    scalars: tuple[str, ...]
+    addresses: bool
+
+    def customer(self, payload: dict[str, Any]) -> Customer:
+        """The customer (no parent, not deleted) whose ``insert_input()`` is ``payload``."""
+        scalars = {name: payload.get(name) for name in self.scalars}
+        for name in _OPTIONAL_SCALARS:  # set only when not None, e.g. cc split off an email
+            if name in payload and name not in scalars:
+                scalars[name] = payload[name]
+        addresses = payload.get("addresses")
+        rule = payload.get("customerRule")
+        return Customer(
+            payload["sourceSystem"],
+            payload["sourceSystemId"],
+            scalars,
+            addresses["data"] if addresses else [] if self.addresses else None,
+            rule["data"]["dueOption"] if rule else None,
+            {name: payload[name]["data"] for name in _RELATIONS if name in payload},
+        )
 
 
 def check(payload: dict[str, Any]) -> list[Problem]:

@@ -14,7 +14,7 @@ from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
-from target_upwell.batching import Batch, bulk_body, by_position
+from target_upwell.batching import Batch, by_position
 from target_upwell.outcomes import Outcome, Reason, Rejection, RejectionLog
 
 if TYPE_CHECKING:
@@ -71,8 +71,9 @@ class Loader:
         """
         if self._reconciler.inserts_straight_away(batch.stream):
             # Encoded now, while its payloads are still in the CPU's cache: in a request
-            # thread, after the batch has waited its turn, encoding costs more.
-            batch.body = bulk_body(batch.items)
+            # thread, after the batch has waited its turn, encoding costs more. A load of
+            # new customers under upsert lets the items go until a failure needs them.
+            batch.encode(shed=self._reconciler.options.upsert)
         with self._changed:
             if len(self._waiting) >= 2 * self._max:
                 self._changed.wait_for(lambda: self.failure is not None or len(self._waiting) <= 1)

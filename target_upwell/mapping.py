@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import jmespath.exceptions
 
 from target_upwell import contract, customer_input, email_syntax, expressions, normalize
-from target_upwell.customer_input import Customer
+from target_upwell.customer_input import Customer, Shape
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -65,6 +65,7 @@ class FieldMap:
     # (customer, insert input, whether the input needs the schema check), or None
     run: Callable[[Mapping[str, Any], str], tuple[Customer, dict[str, Any], bool] | None]
     fields: frozenset[str]  # the entry's Upwell fields
+    shape: Shape  # what every customer it makes sets: see Shape.customer
     referenced: frozenset[str] = frozenset()  # the source fields its expressions read
 
     def unmapped(self, properties: Sequence[str]) -> list[str]:
@@ -91,7 +92,8 @@ def compile_mapping(entry: Mapping[str, Any]) -> FieldMap:
     writer.program.add("except _FAILURES as exc:")
     writer.program.add("    raise _failure(_at, exc) from None")
     run = writer.program.function("map_record", "r, _source_system", "_mapped")
-    return FieldMap(run, frozenset(entry), frozenset(writer.referenced))
+    shape = Shape(tuple(writer.scalars), addresses=entry.get("addresses") is not None)
+    return FieldMap(run, frozenset(entry), shape, frozenset(writer.referenced))
 
 
 class _Writer:
@@ -111,6 +113,7 @@ class _Writer:
         self.program.names.update(_HELPERS)
         self.referenced: set[str] = set()
         self.proven = True
+        self.scalars: list[str] = []  # the customer's scalars, set even when None
 
     def body(self, entry: Mapping[str, Any]) -> None:
         add = self.program.add
@@ -134,6 +137,7 @@ class _Writer:
             self.prove(name, value, customer_input.STRING_FIELDS)
         self.proven = self.proven and "name" in cleaned
         extra_cc = self.emails(cleaned)
+        self.scalars = list(cleaned)
         add(f"_scalars = {{{', '.join(f'{n!r}: {v}' for n, v in cleaned.items())}}}")
         if extra_cc:
             add(f"if {extra_cc} is not None:")

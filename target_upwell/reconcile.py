@@ -14,7 +14,6 @@ duplicate or bad row fails every row of its request. Here:
 
 from __future__ import annotations
 
-import operator
 import threading
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -22,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from target_upwell import contract
 from target_upwell.batching import (
+    DELETED,
+    PARENT_OF,
     Batch,
     Item,
     bodies,
@@ -50,9 +51,6 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 Key = tuple[str, str]
-# Read in C: each is read for every item of every batch.
-_PARENT_OF = operator.attrgetter("customer.parent_source_id")
-_DELETED = operator.attrgetter("customer.deleted")
 
 
 class RowCap:
@@ -163,6 +161,10 @@ class _Job:
     def run(self) -> None:
         """One record per key, then customers without a parent before those with one."""
         batch = self.batch
+        body = batch.shed
+        if body is not None and self.reconciler.expects_new_keys(batch.stream):
+            self.insert_shed(batch, body)  # what upsert does with new keys, without the items
+            return
         if self.options.upsert:
             kept, merged = dedupe(batch, keep="last")
             self.report.outcomes[Outcome.MERGED] += len(merged)
@@ -170,7 +172,7 @@ class _Job:
             kept, duplicates = dedupe(batch, keep="first")
             for item in duplicates:
                 self.reject(item, Reason.ALREADY_EXISTS)
-        if not any(map(_PARENT_OF, kept)):
+        if not any(map(PARENT_OF, kept)):
             self.write(kept)
             return
         self.write([i for i in kept if not i.customer.parent_source_id])
@@ -219,7 +221,7 @@ class _Job:
         """Existing keys are updated (only where a value differs), new ones inserted."""
         kept = list(items)
         stream = self.report.stream
-        if self.reconciler.expects_new_keys(stream) and not any(map(_DELETED, kept)):
+        if self.reconciler.expects_new_keys(stream) and not any(map(DELETED, kept)):
             self.insert(kept)  # a key Upwell holds fails the insert: after_conflict searches
             return
         held = self.find(kept)
@@ -266,15 +268,33 @@ class _Job:
 
     def insert_group(self, group: list[Item], retries_left: int, body: bytes | None = None) -> None:
         """One bulk request, and what each kind of failure means for its rows."""
+        failure = self.send_insert(body if body is not None else bulk_body(group), len(group))
+        if failure is not None:
+            self.after_failed_insert(group, retries_left, failure)
+
+    def insert_shed(self, batch: Batch, body: bytes) -> None:
+        """A shed batch's body as encoded; its items are rebuilt only if the insert fails."""
+        self.ahead = False
+        failure = self.send_insert(body, batch.size)
+        if failure is not None:
+            self.after_failed_insert(batch.items, self.options.max_retries, failure)
+
+    def send_insert(self, body: bytes, rows: int) -> ApiError | None:
+        """One bulk insert: its rows count as created, or the failure says what to do."""
         try:
-            self.client.bulk_create(
-                body if body is not None else bulk_body(group), self.report.tally
-            )
-        except AmbiguousError as exc:
+            self.client.bulk_create(body, self.report.tally)
+        except (AmbiguousError, ConflictError, TooLargeError, RejectedError) as exc:
+            return exc
+        self.report.outcomes[Outcome.CREATED] += rows
+        return None
+
+    def after_failed_insert(self, group: list[Item], retries_left: int, exc: ApiError) -> None:
+        """What each kind of failure means for the group's rows."""
+        if isinstance(exc, AmbiguousError):
             self.after_ambiguous_insert(group, retries_left, exc)
-        except ConflictError as exc:
+        elif isinstance(exc, ConflictError):
             self.after_conflict(group, exc)
-        except TooLargeError as exc:
+        elif isinstance(exc, TooLargeError):
             if len(group) == 1:
                 self.reject(group[0], Reason.TOO_LARGE, exc)
                 return
@@ -282,10 +302,8 @@ class _Job:
             head, rest = group[: self.cap.rows], group[self.cap.rows :]
             self.insert_group(head, retries_left)
             self.insert(rest)  # cut at the cap as it stands after the head's attempts
-        except RejectedError as exc:
-            self.isolate(group, exc, Reason.API_REJECTED)
         else:
-            self.report.outcomes[Outcome.CREATED] += len(group)
+            self.isolate(group, exc, Reason.API_REJECTED)
 
     def after_ambiguous_insert(self, group: list[Item], retries_left: int, exc: Exception) -> None:
         """The insert may have landed: look before sending again."""

@@ -115,7 +115,8 @@ class CustomersSink(BatchSink):
         """Hand the buffer to the loader; returns once the batch has a place in the window."""
         if not self._buffer:
             return
-        batch = Batch(self.stream_name, self._buffer, token=self._token)
+        shape = self._field_map.shape if self._field_map else None
+        batch = Batch(self.stream_name, self._buffer, token=self._token, shape=shape)
         self._buffer = []
         self._token = next(_tokens)
         self._run.loader.submit(batch)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from target_upwell import encoding
 from target_upwell.batching import Batch, Item, bodies, bulk_body, dedupe, encoded_ahead, halves
-from target_upwell.customer_input import Customer
+from target_upwell.customer_input import Customer, Shape
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -176,3 +176,55 @@ def test_dedupe_keeps_exactly_one_item_per_key_and_loses_none(items: list[Item],
     assert kept == sorted(winners, key=lambda one: one.position)
     assert sorted(map(id, kept + dropped)) == sorted(map(id, items))
     assert dropped == [one for one in items if one not in kept]
+
+
+# -- shedding: a batch encoded ahead lets its items go, and rebuilds them on demand --------
+
+SHAPE = Shape(("name", "emailAddress"), addresses=True)
+
+
+def mapped(source_id: str, position: int, **changes: object) -> Item:
+    customer = Customer("QBO", source_id, {"name": "Acme", "emailAddress": None}, [], 30)
+    customer = dataclasses.replace(customer, **changes)
+    return Item(customer, position, customer.insert_input())
+
+
+def test_a_shed_batch_rebuilds_the_items_it_let_go() -> None:
+    items = [mapped("1", 4), mapped("2", 7, addresses=[{"city": "Oslo"}])]
+    expected = [dataclasses.replace(i) for i in items]
+    batch = Batch("customers", items, shape=SHAPE)
+
+    batch.encode(shed=True)
+
+    assert batch.shed == batch.body
+    assert (batch.size, batch.keys) == (2, {("QBO", "1"), ("QBO", "2")})
+    assert batch.items == expected
+    assert batch.shed is None  # rebuilt once, then kept
+
+
+@pytest.mark.parametrize(
+    ("second", "reason"),
+    [
+        (mapped("1", 2), "a key twice"),
+        (mapped("2", 2, parent_source_id="9"), "a child, whose input changes once adopted"),
+        (mapped("2", 2, deleted=True), "a deletion"),
+        (dataclasses.replace(mapped("2", 2), record={"id": 2}), "a record for the dead letters"),
+    ],
+)
+def test_a_batch_keeps_items_its_body_cannot_rebuild(second: Item, reason: str) -> None:
+    batch = Batch("customers", [mapped("1", 1), second], shape=SHAPE)
+
+    batch.encode(shed=True)
+
+    assert batch.shed is None, reason
+    assert batch.body == bulk_body(batch.items)
+
+
+def test_a_batch_sheds_only_when_asked_and_with_a_shape() -> None:
+    kept, shapeless = Batch("c", [mapped("1", 1)], shape=SHAPE), Batch("c", [mapped("1", 1)])
+
+    kept.encode(shed=False)
+    shapeless.encode(shed=True)
+
+    assert kept.shed is None
+    assert shapeless.shed is None

@@ -1,0 +1,106 @@
+"""A batch that let its items go (Batch.encode) still settles every row when its insert fails.
+
+In a load of new customers, the batches after the first search are encoded ahead and shed
+their items; a failed insert rebuilds them from the body. Each test sends one such batch
+through the reconciler to the sandbox, with a fault that needs the items.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from harness import MAPPING, STREAM, config, load, record, singer
+
+from target_upwell.batching import Batch, Item
+from target_upwell.client import UpwellClient
+from target_upwell.mapping import compile_mapping
+from target_upwell.outcomes import Outcome
+from target_upwell.reconcile import LoadOptions, Reconciler, Report, RowCap
+from target_upwell.retry import RetryPolicy
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from tests.conftest import SandboxHandle
+
+SYSTEM = "ERP"
+
+
+def shed_batch(records: list[dict[str, Any]]) -> Batch:
+    """The records mapped as the sink maps them, in a batch that has shed its items."""
+    field_map = compile_mapping(MAPPING[STREAM])
+    items = []
+    for position, rec in enumerate(records, start=1):
+        mapped = field_map.run(rec, SYSTEM)
+        assert mapped is not None
+        items.append(Item(mapped[0], position, mapped[1]))
+    batch = Batch(STREAM, items, shape=field_map.shape)
+    batch.encode(shed=True)
+    assert batch.shed is not None
+    return batch
+
+
+def load_batch(sandbox: SandboxHandle, batch: Batch, max_retries: int = 3) -> Report:
+    client = UpwellClient(
+        sandbox.url, sandbox.api_key, timeout=5, policy=RetryPolicy(max_retries, sleep=time.sleep)
+    )
+    reconciler = Reconciler(client, LoadOptions(upsert=True, max_retries=max_retries), RowCap(500))
+    reconciler.note_search(STREAM, found=False)  # as after a search that found none
+    try:
+        return reconciler.load(batch)
+    finally:
+        client.close()
+
+
+def names(sandbox: SandboxHandle) -> dict[str, str]:
+    return {c["sourceSystemId"]: c["name"] for c in sandbox.customers()}
+
+
+def test_a_shed_batch_that_meets_existing_keys_updates_them(
+    sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    load(config(sandbox.url, sandbox.api_key, tmp_path), singer([record(n) for n in (1, 2)]))
+    batch = shed_batch([record(n, name=f"Renamed {n}") for n in range(1, 6)])
+
+    report = load_batch(sandbox, batch)
+
+    assert (report.outcomes[Outcome.CREATED], report.outcomes[Outcome.UPDATED]) == (3, 2)
+    assert names(sandbox) == {str(n): f"Renamed {n}" for n in range(1, 6)}
+
+
+def test_a_shed_batch_whose_insert_landed_unanswered_counts_each_row_once(
+    sandbox: SandboxHandle,
+) -> None:
+    sandbox.set_faults([{"kind": "drop_after", "every": 1, "endpoint": "bulk-customers"}])
+    batch = shed_batch([record(n) for n in range(1, 6)])
+
+    report = load_batch(sandbox, batch)
+
+    # Found after the drop, each row holds what was sent: created, not updated.
+    assert dict(report.outcomes) == {Outcome.CREATED: 5}
+    assert sorted(names(sandbox)) == ["1", "2", "3", "4", "5"]
+
+
+def test_a_shed_batch_too_large_for_one_request_is_split(sandbox: SandboxHandle) -> None:
+    sandbox.set_faults([{"kind": "max_inputs", "max": 2}])
+    batch = shed_batch([record(n) for n in range(1, 6)])
+
+    report = load_batch(sandbox, batch)
+
+    assert dict(report.outcomes) == {Outcome.CREATED: 5}
+    assert len(names(sandbox)) == 5
+
+
+def test_a_row_refused_from_a_shed_batch_is_rejected_with_its_key_and_position(
+    sandbox: SandboxHandle,
+) -> None:
+    records = [record(n) for n in range(1, 6)]
+    records[2]["Company Name"] = None  # Upwell needs a name: the insert fails for every row
+    batch = shed_batch(records)
+
+    report = load_batch(sandbox, batch)
+
+    assert dict(report.outcomes) == {Outcome.CREATED: 4}
+    assert [(r.key, r.position) for r in report.rejections] == [("3", 3)]
+    assert sorted(names(sandbox)) == ["1", "2", "4", "5"]
