@@ -37,6 +37,7 @@ class _Domain(NamedTuple):
     host: str  # the domain as email-validator normalizes it
     ascii_bytes: int  # the length of its IDNA ASCII form
     plain_room: int  # the longest plain ASCII local part the three length checks allow
+    lowers_to_host: bool  # the domain as written, lower-cased, is the host
 
 
 class InvalidEmailError(ValueError):
@@ -71,16 +72,17 @@ def plain(address: str) -> str | None:
     match = _PLAIN_ADDRESS.fullmatch(address)
     if match is None:
         return None
-    local, domain = match.groups()
-    known = _DOMAINS.get(domain)
-    if known is None or len(local) > known.plain_room:
+    known = _DOMAINS.get(match[2])
+    if known is None or match.end(1) > known.plain_room:
         return None
-    return f"{local}@{known.host}".lower()
+    if known.lowers_to_host:  # the usual domain: nothing but case to change
+        return address.lower()
+    return f"{match[1]}@{known.host}".lower()
 
 
 def _from_parts(address: str, local: str, known: _Domain) -> str | None:
     """The address from its checked parts; None when email-validator must decide."""
-    host, ascii_host, _ = known
+    host, ascii_host = known.host, known.ascii_bytes
     form = local if _PLAIN_LOCAL.fullmatch(local) else _international_local(local)
     if form is None:
         return None
@@ -107,7 +109,8 @@ def _domain(domain: str) -> _Domain | None:
         checked = _validated(f"a@{domain}")
         ascii_bytes = len(checked.ascii_domain.encode())
         longest = max(_utf8_length(domain), _utf8_length(checked.domain), ascii_bytes)
-        known = _Domain(checked.domain, ascii_bytes, _MAX - 1 - longest)
+        room = _MAX - 1 - longest
+        known = _Domain(checked.domain, ascii_bytes, room, domain.lower() == checked.domain.lower())
     if len(_DOMAINS) < _MAX_KNOWN_DOMAINS:
         _DOMAINS[domain] = known
     return known
