@@ -196,7 +196,7 @@ class TargetUpwell(Target):
     @override
     def _process_record_message(self, message_dict: dict[str, Any]) -> None:
         run = self._run or self.run
-        run.position += 1
+        run.position = position = run.position + 1
         if self._sdk_path:
             with run.guard():
                 super()._process_record_message(message_dict)
@@ -209,11 +209,11 @@ class TargetUpwell(Target):
                 self._assert_line_requires(message_dict, requires={"stream", "record"})
                 self._assert_sink_exists(message_dict["stream"])
                 raise
-            if sink.accept(record, run.position):
+            if sink.accept(record, position):
                 self._hand_on(sink)
         # Every 10 s a progress line, and the SDK's five-minute drain: the clock is read
         # once every 256 records, a few milliseconds' work.
-        if not run.position % 256 and run.tick():
+        if not position % 256 and run.tick():
             try:
                 self._handle_max_record_age()
             except UpwellError as exc:
