@@ -34,11 +34,46 @@ DELETED = operator.attrgetter("customer.deleted")
 _RECORD = operator.attrgetter("record")
 
 
+class Encoded:
+    """Items already encoded and let go: their insert inputs as JSON, keys and positions.
+
+    The shape rebuilds the items exactly from their insert inputs (``Shape.customer``),
+    as a failed insert needs them. Only items with no parent, no deletion and no record
+    kept for the dead letters can be rebuilt (``rebuildable``).
+    """
+
+    def __init__(self, shape: Shape) -> None:
+        """Empty; ``add`` runs of items."""
+        self.shape = shape
+        self.parts: list[bytes] = []  # each run's insert inputs, comma-separated
+        self.keys: list[tuple[str, str]] = []
+        self.positions = array("q")
+
+    def add(self, items: Sequence[Item]) -> None:
+        """Encode a run of items; the caller then lets them go."""
+        self.parts.append(encoding.dumps([item.payload for item in items])[1:-1])
+        self.keys.extend(map(KEY_OF, items))
+        self.positions.extend(map(by_position, items))
+
+    def body(self) -> bytes:
+        """The ``{"inputs": [...]}`` body of one bulk insert of every item added."""
+        return b'{"inputs":[' + b",".join(self.parts) + b"]}"
+
+    def items(self) -> list[Item]:
+        """The items added, rebuilt."""
+        payloads = encoding.loads(b"[" + b",".join(self.parts) + b"]")
+        return [
+            Item(self.shape.customer(payload), position, payload)
+            for payload, position in zip(payloads, self.positions, strict=True)
+        ]
+
+
 class Batch:
     """A sink's flushed records for one stream; ``token`` holds their STATE back.
 
     A batch is itself, not equal to another with the same items: the loader finds it among
-    those in flight.
+    those in flight. Its first items may come already encoded (``encoded``), the rest as
+    items; ``items`` rebuilds the encoded ones when something needs them.
     """
 
     def __init__(
@@ -48,34 +83,32 @@ class Batch:
         *,
         token: Hashable | None = None,
         shape: Shape | None = None,
+        encoded: Encoded | None = None,
     ) -> None:
         """``shape`` rebuilds the stream's customers from their insert inputs (see ``encode``)."""
         self.stream = stream
         self.token: Hashable = next(_tokens) if token is None else token
-        self.keys = frozenset(map(KEY_OF, items))  # the (sourceSystem, sourceSystemId) pairs
-        self.size = len(items)
-        self.body: bytes | None = None  # every item's insert input, encoded ahead
+        self._encoded = encoded if encoded is not None and encoded.parts else None
         self._items = items
         self._shape = shape
-        self._shed: tuple[Shape, bytes, array[int]] | None = None  # what rebuilds the items
+        # The (sourceSystem, sourceSystemId) pairs the batch writes, and how many items.
+        keys = frozenset(map(KEY_OF, items))
+        self.keys = keys if self._encoded is None else keys.union(self._encoded.keys)
+        self.size = len(items) + (len(self._encoded.positions) if self._encoded else 0)
+        self.body: bytes | None = None  # every item's insert input, encoded ahead
 
     @property
     def items(self) -> list[Item]:
-        """The batch's items; a shed batch rebuilds them from its body, once."""
-        if self._shed is not None:
-            shape, body, positions = self._shed
-            payloads = encoding.loads(body)["inputs"]
-            self._items = [
-                Item(shape.customer(payload), position, payload)
-                for payload, position in zip(payloads, positions, strict=True)
-            ]
-            self._shed = None
+        """The batch's items, in input order; encoded ones are rebuilt, once."""
+        if self._encoded is not None:
+            self._items = self._encoded.items() + self._items
+            self._encoded = None
         return self._items
 
     @property
     def shed(self) -> bytes | None:
         """The body, while it alone stands for the items (see ``encode``); else None."""
-        return None if self._shed is None else self._shed[1]
+        return self.body if self._encoded is not None and not self._items else None
 
     def encode(self, *, shed: bool) -> None:
         """Encode the body now, on the thread that mapped the items, while they are cached.
@@ -86,21 +119,19 @@ class Batch:
         otherwise a request thread frees them, and new records fill memory that has gone
         cold (about 1 µs a record, measured on 100k records).
         """
-        items = self.items
-        self.body = bulk_body(items)
-        if shed and self._shape is not None and _rebuildable(items, len(self.keys)):
-            self._shed = (self._shape, self.body, array("q", map(by_position, items)))
-            self._items = []
+        if shed and self._shape is not None and rebuildable(self._items):
+            encoded = self._encoded or Encoded(self._shape)
+            if self._items:
+                encoded.add(self._items)
+            self.body = encoded.body()
+            self._encoded, self._items = encoded, []
+        else:
+            self.body = bulk_body(self.items)
 
 
-def _rebuildable(items: list[Item], keys: int) -> bool:
-    """One item per key, none a child, a deletion or carrying its record: what Shape rebuilds."""
-    return (
-        keys == len(items)
-        and not any(map(PARENT_OF, items))
-        and not any(map(DELETED, items))
-        and not any(map(_RECORD, items))
-    )
+def rebuildable(items: list[Item]) -> bool:
+    """No child, no deletion, no record kept for the dead letters: what Shape rebuilds."""
+    return not (any(map(PARENT_OF, items)) or any(map(DELETED, items)) or any(map(_RECORD, items)))
 
 
 def dedupe(batch: Batch, *, keep: str) -> tuple[list[Item], list[Item]]:

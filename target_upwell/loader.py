@@ -71,15 +71,22 @@ class Loader:
         """
         if self._reconciler.inserts_straight_away(batch.stream):
             # Encoded now, while its payloads are still in the CPU's cache: in a request
-            # thread, after the batch has waited its turn, encoding costs more. A load of
-            # new customers under upsert lets the items go until a failure needs them.
-            batch.encode(shed=self._reconciler.options.upsert)
+            # thread, after the batch has waited its turn, encoding costs more.
+            batch.encode(shed=self.sheds(batch.stream))
         with self._changed:
             if len(self._waiting) >= 2 * self._max:
                 self._changed.wait_for(lambda: self.failure is not None or len(self._waiting) <= 1)
             self._raise_failure()
             self._waiting.append((batch, final))
             self._dispatch()
+
+    def sheds(self, stream: str) -> bool:
+        """True when the stream's batches may let their items go once encoded.
+
+        So it is in a load of new customers under upsert: nothing reads the items again
+        unless the insert fails, and then they are rebuilt (``batching.Encoded``).
+        """
+        return self._reconciler.options.upsert and self._reconciler.inserts_straight_away(stream)
 
     def reject(self, rejection: Rejection) -> None:
         """Settle a refused record: a dead-letter line, a count, and (the first few) a log line."""

@@ -162,7 +162,11 @@ class _Job:
         """One record per key, then customers without a parent before those with one."""
         batch = self.batch
         body = batch.shed
-        if body is not None and self.reconciler.expects_new_keys(batch.stream):
+        if (
+            body is not None
+            and len(batch.keys) == batch.size
+            and self.reconciler.expects_new_keys(batch.stream)
+        ):
             self.insert_shed(batch, body)  # what upsert does with new keys, without the items
             return
         if self.options.upsert:

@@ -12,15 +12,18 @@ from typing import TYPE_CHECKING, Any
 
 from harness import MAPPING, STREAM, config, load, record, singer
 
-from target_upwell.batching import Batch, Item
+from target_upwell.batching import Batch, Encoded, Item
 from target_upwell.client import UpwellClient
 from target_upwell.mapping import compile_mapping
 from target_upwell.outcomes import Outcome
 from target_upwell.reconcile import LoadOptions, Reconciler, Report, RowCap
 from target_upwell.retry import RetryPolicy
+from target_upwell.sinks import ENCODED_RUN
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    import pytest
 
     from tests.conftest import SandboxHandle
 
@@ -104,3 +107,31 @@ def test_a_row_refused_from_a_shed_batch_is_rejected_with_its_key_and_position(
     assert dict(report.outcomes) == {Outcome.CREATED: 4}
     assert [(r.key, r.position) for r in report.rejections] == [("3", 3)]
     assert sorted(names(sandbox)) == ["1", "2", "4", "5"]
+
+
+def test_a_load_whose_batches_were_encoded_in_runs_lands_each_customer_once(
+    sandbox: SandboxHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runs: list[int] = []
+    add = Encoded.add
+    monkeypatch.setattr(
+        Encoded, "add", lambda self, items: (runs.append(len(items)), add(self, items))
+    )
+    # Slow answers: the first batch's search is back before the later batches are mapped,
+    # so their sink encodes them in runs; every second insert then lands unanswered.
+    sandbox.set_faults(
+        [
+            {"kind": "latency", "ms": 30},
+            {"kind": "drop_after", "every": 2, "endpoint": "bulk-customers"},
+        ]
+    )
+    cfg = config(sandbox.url, sandbox.api_key, tmp_path, batch_size_rows=250)
+    cfg["max_concurrent_requests"] = 1
+
+    result = load(cfg, singer([record(n) for n in range(1, 1501)]))
+
+    sandbox.set_faults([])
+    assert ENCODED_RUN in runs
+    assert result.exit_code == 0, result.log
+    assert (result.stream()["created"], result.stream()["updated"]) == (1500, 0)
+    assert sorted(int(key) for key in names(sandbox)) == list(range(1, 1501))

@@ -10,7 +10,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from target_upwell import encoding
-from target_upwell.batching import Batch, Item, bodies, bulk_body, dedupe, encoded_ahead, halves
+from target_upwell.batching import (
+    Batch,
+    Encoded,
+    Item,
+    bodies,
+    bulk_body,
+    dedupe,
+    encoded_ahead,
+    halves,
+)
 from target_upwell.customer_input import Customer, Shape
 
 if TYPE_CHECKING:
@@ -205,7 +214,6 @@ def test_a_shed_batch_rebuilds_the_items_it_let_go() -> None:
 @pytest.mark.parametrize(
     ("second", "reason"),
     [
-        (mapped("1", 2), "a key twice"),
         (mapped("2", 2, parent_source_id="9"), "a child, whose input changes once adopted"),
         (mapped("2", 2, deleted=True), "a deletion"),
         (dataclasses.replace(mapped("2", 2), record={"id": 2}), "a record for the dead letters"),
@@ -228,3 +236,34 @@ def test_a_batch_sheds_only_when_asked_and_with_a_shape() -> None:
 
     assert kept.shed is None
     assert shapeless.shed is None
+
+
+def test_a_batch_whose_first_runs_came_encoded_has_every_item_in_order() -> None:
+    first = [mapped("1", 1), mapped("2", 2)]
+    rest = [mapped("3", 3), mapped("1", 4, scalars={"name": "Later", "emailAddress": None})]
+    expected = [dataclasses.replace(i) for i in first + rest]
+    body = bulk_body(expected)
+    encoded = Encoded(SHAPE)
+    encoded.add(first)
+
+    batch = Batch("customers", rest, shape=SHAPE, encoded=encoded)
+
+    assert (batch.size, batch.keys) == (4, {("QBO", "1"), ("QBO", "2"), ("QBO", "3")})
+    batch.encode(shed=True)
+    assert batch.body == body
+    assert batch.shed == body
+    assert batch.items == expected
+
+
+def test_a_batch_with_encoded_runs_that_may_not_shed_rebuilds_them_to_encode() -> None:
+    first, rest = [mapped("1", 1)], [mapped("2", 2, parent_source_id="9")]
+    expected = [dataclasses.replace(i) for i in first + rest]
+    encoded = Encoded(SHAPE)
+    encoded.add(first)
+    batch = Batch("customers", rest, shape=SHAPE, encoded=encoded)
+
+    batch.encode(shed=True)  # a child can't be rebuilt: nothing is let go
+
+    assert batch.shed is None
+    assert batch.items == expected
+    assert batch.body == bulk_body(expected)
