@@ -32,6 +32,8 @@ KEY_OF = operator.attrgetter("customer.source_system", "customer.source_id")
 PARENT_OF = operator.attrgetter("customer.parent_source_id")
 DELETED = operator.attrgetter("customer.deleted")
 _RECORD = operator.attrgetter("record")
+_PAYLOAD = operator.attrgetter("payload")
+_POSITION = operator.attrgetter("position")
 
 
 class Encoded:
@@ -45,27 +47,37 @@ class Encoded:
     def __init__(self, shape: Shape) -> None:
         """Empty; ``add`` runs of items."""
         self.shape = shape
-        self.parts: list[bytes] = []  # each run's insert inputs, comma-separated
+        self.parts: list[memoryview] = []  # each run's insert inputs, comma-separated
         self.keys: list[tuple[str, str]] = []
         self.positions = array("q")
 
     def add(self, items: Sequence[Item]) -> None:
         """Encode a run of items; the caller then lets them go."""
-        self.parts.append(encoding.dumps([item.payload for item in items])[1:-1])
+        self.parts.append(memoryview(encoding.dumps(list(map(_PAYLOAD, items))))[1:-1])
         self.keys.extend(map(KEY_OF, items))
-        self.positions.extend(map(by_position, items))
+        self.positions.extend(map(_POSITION, items))
 
     def body(self) -> bytes:
         """The ``{"inputs": [...]}`` body of one bulk insert of every item added."""
-        return b'{"inputs":[' + b",".join(self.parts) + b"]}"
+        return self._joined(b'{"inputs":[', b"]}")
 
     def items(self) -> list[Item]:
         """The items added, rebuilt."""
-        payloads = encoding.loads(b"[" + b",".join(self.parts) + b"]")
+        payloads = encoding.loads(self._joined(b"[", b"]"))
         return [
             Item(self.shape.customer(payload), position, payload)
             for payload, position in zip(payloads, self.positions, strict=True)
         ]
+
+    def _joined(self, opening: bytes, closing: bytes) -> bytes:
+        """The runs between ``opening`` and ``closing``, copied once: a body is ~0.3 MB."""
+        pieces: list[bytes | memoryview] = [opening]
+        for part in self.parts:
+            pieces += (part, b",")
+        if self.parts:
+            pieces.pop()  # the last comma
+        pieces.append(closing)
+        return b"".join(pieces)
 
 
 class Batch:
