@@ -1,4 +1,8 @@
-"""Shape what one request sends: the batch's items, deduplicated, cut by rows and bytes."""
+"""Shape what one request sends: the batch's items, deduplicated, cut by rows and bytes.
+
+A batch of new customers may be sent as it was encoded, its items let go and rebuilt from
+the body only if the insert fails (``Encoded``, ``Batch.encode``).
+"""
 
 from __future__ import annotations
 
@@ -100,7 +104,7 @@ class Batch:
         """``shape`` rebuilds the stream's customers from their insert inputs (see ``encode``)."""
         self.stream = stream
         self.token: Hashable = next(_tokens) if token is None else token
-        self._encoded = encoded if encoded is not None and encoded.parts else None
+        self._encoded = encoded
         self._items = items
         self._shape = shape
         # The (sourceSystem, sourceSystemId) pairs the batch writes, and how many items.

@@ -23,9 +23,6 @@ ADDRESS_TYPES: frozenset[str] = frozenset(_ADDRESS["type"]["enum"])
 STRING_FIELDS = frozenset(n for n, s in _SCHEMA["properties"].items() if s.get("type") == "string")
 OBJECT_FIELDS = frozenset(n for n, s in _SCHEMA["properties"].items() if s.get("type") == "object")
 ADDRESS_STRING_FIELDS = frozenset(n for n, s in _ADDRESS.items() if s.get("type") == "string")
-_OPTIONAL_SCALARS = tuple(
-    f for f in contract.SCALAR_FIELDS if f not in {"sourceSystem", "sourceSystemId"}
-)
 _RELATIONS = (*contract.PASSTHROUGH_ARRAY_RELATIONS, *contract.PASSTHROUGH_OBJECT_RELATIONS)
 _DATE_TIME_FIELDS = frozenset({"deletedAt", "addressesLastUpdatedAt", "contactsLastUpdatedAt"})
 
@@ -86,9 +83,8 @@ class Shape:
     def customer(self, payload: dict[str, Any]) -> Customer:
         """The customer (no parent, not deleted) whose ``insert_input()`` is ``payload``."""
         scalars = {name: payload.get(name) for name in self.scalars}
-        for name in _OPTIONAL_SCALARS:  # set only when not None, e.g. cc split off an email
-            if name in payload and name not in scalars:
-                scalars[name] = payload[name]
+        if "ccEmailAddresses" in payload:  # also set, when not None, by splitting an email
+            scalars["ccEmailAddresses"] = payload["ccEmailAddresses"]
         addresses = payload.get("addresses")
         rule = payload.get("customerRule")
         return Customer(

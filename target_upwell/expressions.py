@@ -244,10 +244,8 @@ def _emit_first_not_null(program: Program, args: list[Node], subject: str) -> st
 
 
 def _to_string(found: object) -> str:
-    if isinstance(found, str):
+    if isinstance(found, str):  # generated code has already handled a plain str and int
         return found
-    if type(found) is int:
-        return str(found)  # what json.dumps gives for an int, faster
     return json.dumps(found, separators=(",", ":"), default=str)
 
 

@@ -1,7 +1,7 @@
 """Judge one record: the customer it becomes, or why it can't be loaded. Pure, no I/O.
 
 The sink buffers what this accepts; the preview command reports it. Both read records the
-same way because both call this.
+same way because both call this (the sink through ``accepted``, ``judge`` less its Verdict).
 """
 
 from __future__ import annotations
@@ -20,6 +20,10 @@ if TYPE_CHECKING:
 
     from target_upwell.customer_input import Customer
     from target_upwell.mapping import FieldMap
+
+
+# A mapped customer, its insert input, and whether that input needed the schema check.
+Mapped = tuple["Customer", dict[str, Any], bool]
 
 
 @dataclass(slots=True)  # one per record: not frozen, whose __init__ costs a setattr a field
@@ -41,6 +45,16 @@ def judge(
     """Map a record already checked against the tap's schema (``problems``), and check it."""
     if problems:
         return Verdict(Reason.INVALID_RECORD, problems)
+    mapped = accepted(field_map, record, source_system)
+    return mapped if isinstance(mapped, Verdict) else Verdict(None, [], mapped[0], mapped[1])
+
+
+def accepted(field_map: FieldMap, record: dict[str, Any], source_system: str) -> Mapped | Verdict:
+    """Map a record the tap's schema passed; ``judge`` without building a Verdict.
+
+    The mapping's result when nothing more is to be said of it (the usual case), else
+    the verdict: a failure, a filtered record, a deletion or an invalid insert input.
+    """
     try:
         mapped = field_map.run(record, source_system)
     except MappingError as exc:
@@ -51,26 +65,9 @@ def judge(
     deleted_at = record.get("_sdc_deleted_at")
     if deleted_at:
         mark_deleted(customer, deleted_at)
-        payload = customer.insert_input()
-    found = customer_input.check(payload) if unproven and not customer.deleted else []
-    return Verdict(Reason.INVALID_PAYLOAD if found else None, found, customer, payload)
-
-
-def accepted(
-    field_map: FieldMap, record: dict[str, Any], source_system: str
-) -> tuple[Customer, dict[str, Any], bool] | None:
-    """``judge``'s usual answer at a fraction of its cost, for a record the tap's schema passed.
-
-    The mapping's result when its insert input needs no check and the record is no
-    deletion; otherwise None, and ``judge`` decides (a failing record is mapped twice).
-    """
-    try:
-        mapped = field_map.run(record, source_system)
-    except MappingError:
-        return None
-    if mapped is None or mapped[2] or record.get("_sdc_deleted_at"):
-        return None
-    return mapped
+        return Verdict(None, [], customer, customer.insert_input())
+    found = customer_input.check(payload) if unproven else []
+    return Verdict(Reason.INVALID_PAYLOAD, found, customer, payload) if found else mapped
 
 
 def mark_deleted(customer: Customer, deleted_at: object) -> None:

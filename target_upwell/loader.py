@@ -70,8 +70,8 @@ class Loader:
             BaseException: the failure that stopped an earlier batch.
         """
         if self._reconciler.inserts_straight_away(batch.stream):
-            # Encoded now, while its payloads are still in the CPU's cache: in a request
-            # thread, after the batch has waited its turn, encoding costs more.
+            # Encoded now (what the sink has not encoded in runs), while its payloads are
+            # still in the CPU's cache: in a request thread, later, encoding costs more.
             batch.encode(shed=self.sheds(batch.stream))
         with self._changed:
             if len(self._waiting) >= 2 * self._max:
@@ -86,7 +86,7 @@ class Loader:
         So it is in a load of new customers under upsert: nothing reads the items again
         unless the insert fails, and then they are rebuilt (``batching.Encoded``).
         """
-        return self._reconciler.options.upsert and self._reconciler.inserts_straight_away(stream)
+        return self._reconciler.options.upsert and self._reconciler.expects_new_keys(stream)
 
     def reject(self, rejection: Rejection) -> None:
         """Settle a refused record: a dead-letter line, a count, and (the first few) a log line."""

@@ -138,7 +138,7 @@ class Summary:
         self.streams: dict[str, StreamCounts] = {}
         self._lock = threading.RLock()  # re-entrant: the SIGTERM handler reports the summary
         self._progress_every = progress_every
-        self._next_progress = time.monotonic() + progress_every
+        self.next_progress = time.monotonic() + progress_every  # on time.monotonic's clock
         self._started = time.monotonic()
 
     def stream(self, name: str) -> StreamCounts:
@@ -177,9 +177,9 @@ class Summary:
     def progress_due(self) -> bool:
         """True at most once every ``progress_every`` seconds."""
         now = time.monotonic()
-        if now < self._next_progress:
+        if now < self.next_progress:
             return False
-        self._next_progress = now + self._progress_every
+        self.next_progress = now + self._progress_every
         return True
 
     def progress_line(self) -> str:

@@ -159,12 +159,16 @@ class _Job:
         self.final = final
 
     def run(self) -> None:
-        """One record per key, then customers without a parent before those with one."""
+        """One record per key, then customers without a parent before those with one.
+
+        A shed batch of new keys that fits one request goes as it was encoded.
+        """
         batch = self.batch
         body = batch.shed
         if (
             body is not None
-            and len(batch.keys) == batch.size
+            and len(batch.keys) == batch.size <= self.cap.rows
+            and len(body) <= self.options.max_bytes
             and self.reconciler.expects_new_keys(batch.stream)
         ):
             self.insert_shed(batch, body)  # what upsert does with new keys, without the items
@@ -278,7 +282,6 @@ class _Job:
 
     def insert_shed(self, batch: Batch, body: bytes) -> None:
         """A shed batch's body as encoded; its items are rebuilt only if the insert fails."""
-        self.ahead = False
         failure = self.send_insert(body, batch.size)
         if failure is not None:
             self.after_failed_insert(batch.items, self.options.max_retries, failure)

@@ -1,4 +1,8 @@
-"""The customers sink: map each record, buffer it, and hand full batches to the loader."""
+"""The customers sink: map each record, buffer it, and hand full batches to the loader.
+
+While a stream loads new customers, the buffer is encoded every ``ENCODED_RUN`` records
+and its items let go (``batching.Encoded``).
+"""
 
 from __future__ import annotations
 
@@ -91,14 +95,15 @@ class CustomersSink(BatchSink):
         check = self._check  # its compiled test first: the record was parsed from JSON
         if check is not None and not check.passes(record):
             self._take(record, position, check(record))
-        elif (
-            self._field_map is None
-            or (mapped := accepted(self._field_map, record, self._source_system)) is None
-        ):
-            self._take(record, position, [])  # judge decides
+        elif self._field_map is None:
+            self._take(record, position, [])
         else:
             self._counts.received += 1
-            self._keep(mapped[0], position, mapped[1], record)
+            mapped = accepted(self._field_map, record, self._source_system)
+            if isinstance(mapped, Verdict):
+                self._settle(record, position, mapped)
+            else:
+                self._keep(mapped[0], position, mapped[1], record)
         return self._size >= self._max_rows
 
     @override
@@ -135,7 +140,11 @@ class CustomersSink(BatchSink):
         if self._field_map is None:
             self._run.summary.count(self.stream_name, Outcome.SKIPPED)
             return
-        verdict = judge(self._field_map, record, self._source_system, problems)
+        self._settle(
+            record, position, judge(self._field_map, record, self._source_system, problems)
+        )
+
+    def _settle(self, record: dict[str, Any], position: int, verdict: Verdict) -> None:
         if verdict.reason is not None:
             self._reject(record, position, verdict.reason, verdict)
         elif verdict.customer is None or verdict.payload is None:  # left out by the filter

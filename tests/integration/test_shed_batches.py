@@ -44,12 +44,20 @@ def shed_batch(records: list[dict[str, Any]]) -> Batch:
     return batch
 
 
-def load_batch(sandbox: SandboxHandle, batch: Batch, max_retries: int = 3) -> Report:
+def load_batch(
+    sandbox: SandboxHandle,
+    batch: Batch,
+    *,
+    cap: RowCap | None = None,
+    max_bytes: int = 5 * 1024 * 1024,
+    new_keys: bool = True,
+) -> Report:
     client = UpwellClient(
-        sandbox.url, sandbox.api_key, timeout=5, policy=RetryPolicy(max_retries, sleep=time.sleep)
+        sandbox.url, sandbox.api_key, timeout=5, policy=RetryPolicy(3, sleep=time.sleep)
     )
-    reconciler = Reconciler(client, LoadOptions(upsert=True, max_retries=max_retries), RowCap(500))
-    reconciler.note_search(STREAM, found=False)  # as after a search that found none
+    options = LoadOptions(upsert=True, max_retries=3, max_bytes=max_bytes)
+    reconciler = Reconciler(client, options, cap or RowCap(500))
+    reconciler.note_search(STREAM, found=not new_keys)  # as after the stream's last search
     try:
         return reconciler.load(batch)
     finally:
@@ -135,3 +143,50 @@ def test_a_load_whose_batches_were_encoded_in_runs_lands_each_customer_once(
     assert result.exit_code == 0, result.log
     assert (result.stream()["created"], result.stream()["updated"]) == (1500, 0)
     assert sorted(int(key) for key in names(sandbox)) == list(range(1, 1501))
+
+
+def test_a_shed_batch_over_a_lowered_row_cap_is_cut_before_it_is_sent(
+    sandbox: SandboxHandle,
+) -> None:
+    sandbox.set_faults([{"kind": "max_inputs", "max": 2}])
+    cap = RowCap(500)
+    cap.lower(2)  # as after an earlier 413 in the run
+
+    report = load_batch(sandbox, shed_batch([record(n) for n in range(1, 6)]), cap=cap)
+
+    assert (report.outcomes[Outcome.CREATED], report.rejections) == (5, [])
+    assert "413" not in sandbox.stats()["requests"]["bulk-customers"]
+
+
+def test_a_shed_batch_over_the_byte_limit_is_cut_by_bytes_and_the_cap_holds(
+    sandbox: SandboxHandle,
+) -> None:
+    batch = shed_batch([record(n) for n in range(1, 6)])
+    cap = RowCap(500)
+
+    report = load_batch(sandbox, batch, cap=cap, max_bytes=len(batch.body or b"") // 2)
+
+    assert (report.outcomes[Outcome.CREATED], report.rejections) == (5, [])
+    assert sum(sandbox.stats()["requests"]["bulk-customers"].values()) > 1
+    assert cap.rows == 500
+
+
+def test_a_shed_batch_of_a_stream_that_searches_again_is_searched_and_upserted(
+    sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    load(config(sandbox.url, sandbox.api_key, tmp_path), singer([record(1)]))
+    batch = shed_batch([record(n, name=f"Renamed {n}") for n in range(1, 4)])
+
+    report = load_batch(sandbox, batch, new_keys=False)
+
+    assert (report.outcomes[Outcome.CREATED], report.outcomes[Outcome.UPDATED]) == (2, 1)
+    assert names(sandbox) == {str(n): f"Renamed {n}" for n in range(1, 4)}
+
+
+def test_a_shed_batch_holding_a_key_twice_lands_the_later_record(sandbox: SandboxHandle) -> None:
+    batch = shed_batch([record(1), record(2), record(1, name="Later")])
+
+    report = load_batch(sandbox, batch)
+
+    assert dict(report.outcomes) == {Outcome.MERGED: 1, Outcome.CREATED: 2}
+    assert names(sandbox)["1"] == "Later"
