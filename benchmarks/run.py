@@ -725,7 +725,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=5, help="seed of the generated data")
     parser.add_argument(
-        "--repeat", type=int, default=1, help="throughput: runs of each; the lowest CPU counts"
+        "--repeat",
+        type=int,
+        default=3,
+        help="throughput: runs of each; the lowest CPU counts (a shared machine's noise only adds)",
     )
     parser.add_argument("--top", type=int, default=30, help="profile: functions to list")
     parser.add_argument("--py-spy", help="profile: path to a py-spy binary, to sample every thread")
