@@ -61,6 +61,7 @@ RULE_FIELDS: Final = ("dueOption",)
 # Relationships with undocumented fields: passed through, wrapped, only when mapped.
 PASSTHROUGH_ARRAY_RELATIONS: Final = ("contacts", "paymentLineItems", "remittanceLineItems")
 PASSTHROUGH_OBJECT_RELATIONS: Final = ("customerEmailSettings", "customerIntegrationSettings")
+PASSTHROUGH_RELATIONS: Final = (*PASSTHROUGH_ARRAY_RELATIONS, *PASSTHROUGH_OBJECT_RELATIONS)
 # The update endpoint takes scalar columns only; `name` is NOT NULL, so never cleared.
 NEVER_CLEARED: Final = frozenset({"name", "sourceSystem", "sourceSystemId"})
 # Fields compared with what Upwell holds to decide whether an update is needed.

@@ -23,7 +23,6 @@ ADDRESS_TYPES: frozenset[str] = frozenset(_ADDRESS["type"]["enum"])
 STRING_FIELDS = frozenset(n for n, s in _SCHEMA["properties"].items() if s.get("type") == "string")
 OBJECT_FIELDS = frozenset(n for n, s in _SCHEMA["properties"].items() if s.get("type") == "object")
 ADDRESS_STRING_FIELDS = frozenset(n for n, s in _ADDRESS.items() if s.get("type") == "string")
-_RELATIONS = (*contract.PASSTHROUGH_ARRAY_RELATIONS, *contract.PASSTHROUGH_OBJECT_RELATIONS)
 _DATE_TIME_FIELDS = frozenset({"deletedAt", "addressesLastUpdatedAt", "contactsLastUpdatedAt"})
 
 
@@ -93,7 +92,7 @@ class Shape:
             scalars,
             addresses["data"] if addresses else [] if self.addresses else None,
             rule["data"]["dueOption"] if rule else None,
-            {name: payload[name]["data"] for name in _RELATIONS if name in payload},
+            {n: payload[n]["data"] for n in contract.PASSTHROUGH_RELATIONS if n in payload},
         )
 
 

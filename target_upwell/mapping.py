@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 PARENT_FIELD = "billToSourceSystemId"
 FILTER_KEY = "__filter__"
 TERMS_KEY = "__terms__"  # payment-terms text; dueOption when it reads as days
-_RELATIONS = (*contract.PASSTHROUGH_ARRAY_RELATIONS, *contract.PASSTHROUGH_OBJECT_RELATIONS)
 _KNOWN = frozenset(
     {
         *contract.SCALAR_FIELDS,
@@ -31,7 +30,7 @@ _KNOWN = frozenset(
         PARENT_FIELD,
         FILTER_KEY,
         TERMS_KEY,
-        *_RELATIONS,
+        *contract.PASSTHROUGH_RELATIONS,
     }
 )
 
@@ -144,7 +143,8 @@ class _Writer:
             add(f"    _scalars['ccEmailAddresses'] = {extra_cc}")
         self.addresses(entry.get("addresses"))
         self.due_option(entry)
-        relations = {n: self.value(n, entry[n]) for n in entry if n in _RELATIONS}
+        wrapped = contract.PASSTHROUGH_RELATIONS
+        relations = {n: self.value(n, entry[n]) for n in entry if n in wrapped}
         self.proven = self.proven and not relations  # their fields are not Upwell's documented ones
         add("_relations = {}")
         for name, value in relations.items():

@@ -46,8 +46,7 @@ WRAPPED = frozenset(
     {
         "addresses",
         "customerRule",
-        *contract.PASSTHROUGH_ARRAY_RELATIONS,
-        *contract.PASSTHROUGH_OBJECT_RELATIONS,
+        *contract.PASSTHROUGH_RELATIONS,
     }
 )
 

@@ -173,7 +173,7 @@ class CustomersSink(BatchSink):
         holds exactly a run).
         """
         shape = self._shape
-        if shape is None or not rebuildable(buffer) or not self._run.loader.sheds(self.stream_name):
+        if shape is None or not self._run.loader.sheds(self.stream_name) or not rebuildable(buffer):
             return
         if self._encoded is None:
             self._encoded = Encoded(shape)
