@@ -6,6 +6,7 @@ The first line ``serve`` prints on stdout is the base URL; everything else goes 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import logging
 import signal
@@ -170,6 +171,11 @@ def _run(server: SandboxServer, app: Sandbox) -> int:
     # A request whose latency is up waits for the GIL while other threads work; hand it
     # over every 0.5 ms, not every 5, so answers leave close to when they are due.
     sys.setswitchinterval(0.0005)
+    # A collection stops every thread. At the default thresholds a load of 20k customers
+    # set off about 470 of them, 100 to 160 ms in all and up to 22 ms each, and answers left
+    # late by as much: collect far less often, never rescanning what startup made.
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
     try:
