@@ -171,7 +171,7 @@ class _Job:
             and len(body) <= self.options.max_bytes
             and self.reconciler.expects_new_keys(batch.stream)
         ):
-            self.insert_shed(batch, body)  # what upsert does with new keys, without the items
+            self.insert_shed(body)  # what upsert does with new keys, without the items
             return
         if self.options.upsert:
             kept, merged = dedupe(batch, keep="last")
@@ -280,11 +280,11 @@ class _Job:
         if failure is not None:
             self.after_failed_insert(group, retries_left, failure)
 
-    def insert_shed(self, batch: Batch, body: bytes) -> None:
-        """A shed batch's body as encoded; its items are rebuilt only if the insert fails."""
-        failure = self.send_insert(body, batch.size)
+    def insert_shed(self, body: bytes) -> None:
+        """The shed batch's body as encoded; its items are rebuilt only if the insert fails."""
+        failure = self.send_insert(body, self.batch.size)
         if failure is not None:
-            self.after_failed_insert(batch.items, self.options.max_retries, failure)
+            self.after_failed_insert(self.batch.items, self.options.max_retries, failure)
 
     def send_insert(self, body: bytes, rows: int) -> ApiError | None:
         """One bulk insert: its rows count as created, or the failure says what to do."""
