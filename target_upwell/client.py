@@ -2,15 +2,17 @@
 
 The only module that imports ``requests``; its exceptions become ours here, ``from`` the
 original. A request that may have been applied (a timeout, a connection dropped after
-sending) is never re-sent blindly when it writes: ``AmbiguousError`` goes to the caller,
-which reconciles first.
+sending, a 502 or 504, a 2xx answer that does not prove the write) is never re-sent
+blindly when it writes: ``AmbiguousError`` goes to the caller, which reconciles first.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, replace
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
@@ -25,14 +27,19 @@ from target_upwell.errors import (
     RetriesExhaustedError,
     StoppingError,
     TransientError,
+    WrongPathError,
     classify,
+    parse_problem,
 )
 from target_upwell.retry import RetryPolicy, retry_after_seconds
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Collection, Sequence
 
 Json = dict[str, Any]
+Key = tuple[str, str]
+
+logger = logging.getLogger("target-upwell")
 
 
 @dataclass
@@ -41,6 +48,40 @@ class Tally:
 
     requests: int = 0
     retries: int = 0
+
+
+class PageCap:
+    """What search answers have shown of the server's page cap, shared by every thread.
+
+    ``limit`` has no documented maximum, so a page shorter than asked may still have rows
+    after it. The largest page seen is a floor under the cap: a page shorter than it is
+    the last. A page no shorter must be followed, and a non-empty page after it gives the
+    cap away, which is said once.
+    """
+
+    def __init__(self) -> None:
+        """Nothing seen yet."""
+        self.floor = 0
+        self.learned: int | None = None
+        self._lock = threading.Lock()
+
+    def is_last(self, rows: int) -> bool:
+        """True when a page of ``rows`` rows is known to be the last."""
+        return rows < self.floor
+
+    def saw(self, rows: int, *, more_followed: bool) -> None:
+        """A page of ``rows`` rows; ``more_followed`` when a non-empty page came after it."""
+        with self._lock:
+            self.floor = max(self.floor, rows)
+            if not more_followed or (self.learned is not None and self.learned <= rows):
+                return
+            self.learned = rows
+        logger.info(
+            "Upwell's search answers at most %d rows a page (asked for %d); searches page"
+            " by what it answers for the rest of the run.",
+            rows,
+            contract.SEARCH_PAGE_LIMIT,
+        )
 
 
 class RateLimiter:
@@ -103,22 +144,25 @@ class UpwellClient:
         )
         _read_environment(self._session, self._base)
         self._templates: dict[tuple[str, str], requests.PreparedRequest] = {}
+        self.pages = PageCap()
 
     def close(self) -> None:
         """Close pooled connections."""
         self._session.close()
 
-    def bulk_create(self, body: bytes, tally: Tally) -> None:
+    def bulk_create(self, body: bytes, keys: Collection[Key], tally: Tally) -> None:
         """Insert customers in one all-or-nothing request; ``body`` is ``{"inputs": [...]}``.
 
-        Its answer lists every created row; nothing here needs them, so it isn't parsed.
+        Done only when the answer returns one row for each of ``keys``, matched by key.
         """
-        self._send("POST", contract.BULK_CREATE_PATH, body, tally, read=False)
+        self._send("POST", contract.BULK_CREATE_PATH, body, tally, proof=_returns(keys))
 
     def update_by_source_id(self, update: Json, tally: Tally) -> int:
         """Apply one PUT-by-source-id body; return how many customers it touched."""
-        body = self._send("PUT", contract.UPDATE_BY_SOURCE_PATH, update, tally)
-        affected: int = body.get("updateCustomer", {}).get("affectedRows", 0)
+        body = self._send(
+            "PUT", contract.UPDATE_BY_SOURCE_PATH, update, tally, proof=_counts_affected_rows
+        )
+        affected: int = body["updateCustomer"]["affectedRows"]
         return affected
 
     def find(self, source_system: str, source_ids: Sequence[str], tally: Tally) -> list[Json]:
@@ -128,8 +172,19 @@ class UpwellClient:
         for start in range(0, len(ids), contract.SEARCH_PAGE_LIMIT):
             chunk = ids[start : start + contract.SEARCH_PAGE_LIMIT]
             where = {"sourceSystem": {"_eq": source_system}, "sourceSystemId": {"_in": chunk}}
-            found.extend(self._search(where, tally))
+            found.extend(self._search(where, len(chunk), tally))
         return found
+
+    def search_page(
+        self, where: Json, tally: Tally, *, offset: int = 0, limit: int = contract.SEARCH_PAGE_LIMIT
+    ) -> list[Json]:
+        """One page of a search, asked exactly as ``find`` asks it."""
+        query = {"where": where, "limit": limit, "offset": offset, "orderBy": [{"id": "ASC"}]}
+        page = self._send(
+            "POST", contract.SEARCH_PATH, query, tally, idempotent=True, proof=_lists_customers
+        )
+        customers: list[Json] = page["customers"]
+        return customers
 
     def pause(self, attempt: int) -> None:
         """Wait one backoff step (the ``attempt``-th) before looking at what a write did."""
@@ -143,22 +198,21 @@ class UpwellClient:
         """One read-only call that fails with ``AuthError`` when the key is refused."""
         self._send("GET", f"{contract.LIST_PATH}?limit=1", None, tally, idempotent=True)
 
-    def _search(self, where: Json, tally: Tally) -> list[Json]:
-        rows: list[Json] = []
-        offset = 0
-        while True:
-            query = {
-                "where": where,
-                "limit": contract.SEARCH_PAGE_LIMIT,
-                "offset": offset,
-                "orderBy": [{"id": "ASC"}],
-            }
-            page = self._send("POST", contract.SEARCH_PATH, query, tally, idempotent=True)
-            customers: list[Json] = page.get("customers", [])
-            rows.extend(customers)
-            if len(customers) < contract.SEARCH_PAGE_LIMIT:
-                return rows
-            offset += len(customers)
+    def _search(self, where: Json, wanted: int, tally: Tally) -> list[Json]:
+        """Every row matching ``where``, which matches at most ``wanted`` rows.
+
+        Pages are followed until all are found, a page is empty, or a page is shorter than
+        one the server has answered before (``PageCap``).
+        """
+        page = self.search_page(where, tally)
+        rows = list(page)
+        while page and len(rows) < wanted and not self.pages.is_last(len(page)):
+            following = self.search_page(where, tally, offset=len(rows))
+            self.pages.saw(len(page), more_followed=bool(following))
+            page = following
+            rows.extend(page)
+        self.pages.saw(len(page), more_followed=False)
+        return rows
 
     def _send(  # noqa: PLR0913 (two keyword-only switches)
         self,
@@ -168,17 +222,18 @@ class UpwellClient:
         tally: Tally,
         *,
         idempotent: bool = False,
-        read: bool = True,
+        proof: Callable[[Json], str | None] | None = None,
     ) -> Json:
         """One call with retries; only an idempotent call is retried after an ambiguous failure.
 
-        ``read=False`` skips parsing a successful answer's body.
+        ``proof`` says why a 2xx answer does not show the call done (None when it does):
+        such an answer is ambiguous, since the write may or may not have been applied.
         """
         data = payload if isinstance(payload, bytes) or payload is None else encoding.dumps(payload)
         waits = self._policy.waits()
         for attempt in range(self._policy.max_retries + 1):
             try:
-                return self._attempt(method, path, data, tally, read=read)
+                return self._attempt(method, path, data, tally, proof)
             except TransientError as exc:
                 if isinstance(exc, AmbiguousError) and not idempotent:
                     raise
@@ -192,7 +247,12 @@ class UpwellClient:
         raise AssertionError  # pragma: no cover (the loop always returns or raises)
 
     def _attempt(
-        self, method: str, path: str, data: bytes | None, tally: Tally, *, read: bool
+        self,
+        method: str,
+        path: str,
+        data: bytes | None,
+        tally: Tally,
+        proof: Callable[[Json], str | None] | None,
     ) -> Json:
         self._limiter.wait()
         if self._stop.is_set():
@@ -208,15 +268,28 @@ class UpwellClient:
                 content = b"".join(response.iter_content(None))
         except requests.exceptions.RequestException as exc:
             raise _translate(exc, f"{method} {path}") from exc
-        if response.ok:
-            body: Json = encoding.loads(content) if read and content else {}
-            return body
         try:
-            error_body = encoding.loads(content)
+            body = encoding.loads(content) if content else None
         except ValueError:
-            error_body = None
+            body = None
+        if not response.ok:
+            raise self._refusal(method, path, response, body)
+        answer: Json = body if isinstance(body, dict) else {}
+        doubt = None if proof is None else proof(answer)
+        if doubt is not None:
+            problem = parse_problem(response.status_code, body)
+            raise AmbiguousError(replace(problem, message=problem.message or doubt))
+        return answer
+
+    def _refusal(
+        self, method: str, path: str, response: requests.Response, body: object
+    ) -> Exception:
+        """The error a non-2xx answer stands for; a wrong path names where it was asked."""
+        if response.status_code in contract.WRONG_PATH_STATUSES:
+            problem = parse_problem(response.status_code, body)
+            return WrongPathError(problem, f"{method} {path}", self._base)
         wait = retry_after_seconds(response.headers.get("Retry-After"))
-        raise classify(response.status_code, error_body, wait)
+        return classify(response.status_code, body, wait)
 
     def _prepare(self, method: str, path: str, data: bytes | None) -> requests.PreparedRequest:
         """A copy of the endpoint's prepared request, with this body and the jar's cookies.
@@ -235,6 +308,40 @@ class UpwellClient:
         request.prepare_body(data, None)
         request.prepare_cookies(self._session.cookies)
         return request
+
+
+def _returns(keys: Collection[Key]) -> Callable[[Json], str | None]:
+    """A bulk insert is done when it returns one row per input, matched by key."""
+
+    def proof(answer: Json) -> str | None:
+        returning = (answer.get("createCustomers") or {}).get("returning")
+        if not isinstance(returning, list):
+            return "the answer has no createCustomers.returning"
+        got = Counter(
+            (row.get("sourceSystem"), row.get("sourceSystemId"))
+            for row in returning
+            if isinstance(row, dict)
+        )
+        if got != Counter(keys):
+            return f"the answer returns {len(returning)} rows that don't match the {len(keys)} sent"
+        return None
+
+    return proof
+
+
+def _counts_affected_rows(answer: Json) -> str | None:
+    """An update is done when its answer counts the rows it touched."""
+    affected = (answer.get("updateCustomer") or {}).get("affectedRows")
+    if isinstance(affected, int) and not isinstance(affected, bool):
+        return None
+    return "the answer has no updateCustomer.affectedRows"
+
+
+def _lists_customers(answer: Json) -> str | None:
+    """A search is done when its answer lists customers."""
+    if isinstance(answer.get("customers"), list):
+        return None
+    return "the answer has no customers list"
 
 
 def _read_environment(session: requests.Session, url: str) -> None:

@@ -20,11 +20,18 @@ LIST_PATH: Final = "/api/rest/customers"
 # Limits. None is documented; these bound what we send [ASSUMED].
 MAX_BATCH_ROWS: Final = 1000
 MAX_BODY_BYTES: Final = 5 * 1024 * 1024
-SEARCH_PAGE_LIMIT: Final = 1000  # search answers at most this many rows a page [ASSUMED]
+# Search: we ask for this many rows a page [ASSUMED the server's cap]. `limit` defaults to
+# 10 and has no documented maximum [DOCS], so a page may be shorter while rows remain: the
+# client learns the real cap from its answers (``client.PageCap``).
+SEARCH_PAGE_LIMIT: Final = 1000
 MAX_RETRY_AFTER_SECONDS: Final = 120.0
 
 # Status policy [DOCS status table + ASSUMED Hasura behaviour].
 TRANSIENT_STATUSES: Final = frozenset({429, 500, 502, 503, 504})
+# A gateway may answer these after the database committed: a write is then ambiguous [ASSUMED].
+AMBIGUOUS_STATUSES: Final = frozenset({502, 504})
+# None of the paths we call answers 404 for a row, so these mean `api_url` is wrong [ASSUMED].
+WRONG_PATH_STATUSES: Final = frozenset({404, 405})
 AUTH_STATUSES: Final = frozenset({401, 403})
 TOO_LARGE_STATUSES: Final = frozenset({413})
 CONFLICT_STATUSES: Final = frozenset({409})
@@ -66,3 +73,27 @@ PASSTHROUGH_RELATIONS: Final = (*PASSTHROUGH_ARRAY_RELATIONS, *PASSTHROUGH_OBJEC
 NEVER_CLEARED: Final = frozenset({"name", "sourceSystem", "sourceSystemId"})
 # Fields compared with what Upwell holds to decide whether an update is needed.
 COMPARED_FIELDS: Final = tuple(f for f in SCALAR_FIELDS if f != "sourceSystem")
+# The documented Customer answer [DOCS]. A mapped field it lacks (collectorId, deletedAt,
+# the *LastUpdatedAt) can be written but never read back, so the target keeps a fingerprint
+# of all it mapped in the customer's own `metadata`, under this one reserved key: a changed
+# fingerprint is how a change to a field Upwell doesn't return is seen.
+CUSTOMER_FIELDS: Final = frozenset(
+    {
+        "addresses",
+        "balance",
+        "billToCustomerId",
+        "ccEmailAddresses",
+        "createdAt",
+        "customerRule",
+        "emailAddress",
+        "id",
+        "metadata",
+        "name",
+        "overdueBalance",
+        "overdueInvoiceCount",
+        "sourceSystem",
+        "sourceSystemId",
+        "updatedAt",
+    }
+)
+STAMP_KEY: Final = "_targetUpwell"

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-from target_upwell import contract
+from target_upwell import contract, encoding
 from target_upwell.validation import Problem, SchemaCheck
 
 _SCHEMA: dict[str, Any] = json.loads(
@@ -101,18 +101,41 @@ def check(payload: dict[str, Any]) -> list[Problem]:
     return _CHECK(payload)
 
 
+def stamp(customer: Customer, payload: dict[str, Any]) -> None:
+    """Put the fingerprint of all that was mapped in ``metadata``, the customer's and the input's.
+
+    It sits under ``contract.STAMP_KEY`` beside what the user maps to ``metadata``, and says
+    whether the customer is deleted, so that a deletion counts once. A ``metadata`` that is
+    not an object is left for the schema check to refuse.
+    """
+    scalars = customer.scalars
+    mapped = scalars.get("metadata")
+    if mapped is not None and mapped.__class__ is not dict:
+        return
+    parts = (scalars, customer.addresses, customer.due_option, customer.relations)
+    digest = encoding.fingerprint((*parts, customer.parent_source_id))
+    mark = {"fingerprint": digest, "deleted": scalars.get("deletedAt") is not None}
+    scalars["metadata"] = payload["metadata"] = {**(mapped or {}), contract.STAMP_KEY: mark}
+
+
 def update_body(customer: Customer, held: dict[str, Any]) -> dict[str, Any] | None:
     """The PUT-by-source-id body that makes Upwell hold what was mapped, or None if it does.
 
-    A mapped scalar that is null clears the field, except the ones Upwell needs.
+    A field Upwell returns is compared; one it doesn't is sent whenever the fingerprint
+    differs from the one held. A mapped scalar that is null clears the field, except the
+    ones Upwell needs; a customer that came back after a tap's deletion is undeleted.
     """
+    held_mark = _mark(held.get("metadata"))
+    stale = held_mark is None or held_mark != _mark(customer.scalars.get("metadata"))
     changes = {
         name: value
         for name, value in customer.scalars.items()
         if name in contract.COMPARED_FIELDS
         and not (value is None and name in contract.NEVER_CLEARED)
-        and not _same(name, value, held.get(name))
+        and (not _same(name, value, held[name]) if name in held else stale)
     }
+    if stale and held_mark and held_mark.get("deleted") and "deletedAt" not in customer.scalars:
+        changes["deletedAt"] = None
     held_rule = held.get("customerRule")
     rule_changed = held_rule is not None and customer.due_option not in (
         None,
@@ -128,6 +151,40 @@ def update_body(customer: Customer, held: dict[str, Any]) -> dict[str, Any] | No
     if rule_changed:
         body["customerRulesInput"] = {"dueOption": customer.due_option}
     return body
+
+
+def deletion_body(customer: Customer, held: dict[str, Any]) -> dict[str, Any] | None:
+    """The PUT that marks a held customer deleted (a tap's deletion), or None if it is.
+
+    The held fingerprint is kept, marked deleted, so a deletion counts once and the
+    customer's return is seen; the user's ``metadata`` is kept as it is held.
+    """
+    held_mark = _mark(held.get("metadata")) or {}
+    if held.get("deletedAt") or held_mark.get("deleted"):
+        return None
+    metadata = held.get("metadata")
+    mark = {"fingerprint": held_mark.get("fingerprint"), "deleted": True}
+    changes = {
+        "deletedAt": customer.scalars.get("deletedAt"),
+        "metadata": {**(metadata if isinstance(metadata, dict) else {}), contract.STAMP_KEY: mark},
+    }
+    return {
+        "sourceSystem": customer.source_system,
+        "sourceSystemId": customer.source_id,
+        "input": changes,
+    }
+
+
+def marks_deleted(customer: Customer, held: dict[str, Any]) -> bool:
+    """True when the update deletes a customer Upwell holds as not deleted (counted once)."""
+    wanted = _mark(customer.scalars.get("metadata")) or {}
+    return bool(wanted.get("deleted")) and not (_mark(held.get("metadata")) or {}).get("deleted")
+
+
+def _mark(metadata: object) -> dict[str, Any] | None:
+    """The target's mark in a ``metadata`` object, if it holds one."""
+    mark = metadata.get(contract.STAMP_KEY) if isinstance(metadata, dict) else None
+    return mark if isinstance(mark, dict) else None
 
 
 def rule_unsettable(customer: Customer, held: dict[str, Any]) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import decimal
+import hashlib
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -23,6 +24,12 @@ def _default(value: object) -> object:
 def dumps(value: object) -> bytes:
     """Encode ``value``; datetimes and dates become ISO-8601 strings, Decimals numbers."""
     return orjson.dumps(value, default=_default)
+
+
+def fingerprint(value: object) -> str:
+    """A short digest of ``value``'s canonical JSON (keys sorted): equal values, equal digests."""
+    canonical = orjson.dumps(value, default=_default, option=orjson.OPT_SORT_KEYS)
+    return hashlib.blake2b(canonical, digest_size=12).hexdigest()
 
 
 def loads(data: bytes | str) -> Any:  # noqa: ANN401 (any JSON value)

@@ -5,14 +5,15 @@ The tree::
     UpwellError                 anything this target raises on purpose
     ├── FatalError              stop the run (exit 1): bad key, bad config, retries exhausted
     │   ├── AuthError           401 / 403: the key was rejected; never retried
+    │   ├── WrongPathError      404 / 405 from a path we call: `api_url` is wrong
     │   └── RetriesExhaustedError
     ├── StoppingError           the run is stopping: leave the batch unsettled
     ├── TransientError          retry with backoff: 429, 5xx, a connection that never got through
-    │   └── AmbiguousError      the request may have been applied (timeout, drop after sending):
-    │                           reconcile before sending anything again
+    │   └── AmbiguousError      the request may have been applied (timeout, drop after sending,
+    │                           502 / 504, a 2xx that doesn't prove the write): reconcile first
     ├── TooLargeError           413: split the request and lower the cap for the rest of the run
     ├── ConflictError           the key already exists (uniqueness error, 409): update instead
-    └── RejectedError           permanent for the rows sent (400, 404, 422): isolate and dead-letter
+    └── RejectedError           permanent for the rows sent (400, 422): isolate and dead-letter
 
 Every API error carries the HTTP status and the API's code, message and path, parsed from
 whichever of the two error envelopes arrived (Hasura's runtime form or the documented form).
@@ -76,6 +77,25 @@ class AuthError(ApiError, FatalError):
     """401 or 403: the key was rejected. The run stops at once, with no retry."""
 
 
+class WrongPathError(ApiError, FatalError):
+    """404 or 405 from a path that never answers so for a row: ``api_url`` is wrong."""
+
+    def __init__(self, problem: ApiProblem, request: str = "", base_url: str = "") -> None:
+        """``request`` is the method and path; ``base_url`` the ``api_url`` they were under."""
+        super().__init__(problem)
+        self.request = request
+        self.base_url = base_url
+
+    def __str__(self) -> str:
+        """Names what was asked and where, so the user can fix ``api_url``."""
+        if not self.request:
+            return super().__str__()
+        return (
+            f"{self.request} answered HTTP {self.problem.status}: api_url {self.base_url}"
+            " does not serve Upwell's API there. Check api_url"
+        )
+
+
 class TransientError(ApiError):
     """A failure worth retrying: 429, 5xx, or a connection that failed before sending."""
 
@@ -86,7 +106,11 @@ class TransientError(ApiError):
 
 
 class AmbiguousError(TransientError):
-    """The request may or may not have been applied (a timeout, or a drop after sending)."""
+    """The request may or may not have been applied; look before sending it again.
+
+    A timeout, a drop after sending, a 502 or 504 (a gateway may answer after the commit),
+    or a 2xx answer that does not prove the write.
+    """
 
 
 class TooLargeError(ApiError):
@@ -140,15 +164,24 @@ def classify(status: int, body: object, retry_after: float | None = None) -> Api
     means "update it instead", under append-only the caller rejects the row.
     """
     problem = parse_problem(status, body)
-    if status in contract.AUTH_STATUSES:
-        return AuthError(problem)
+    if status in contract.AMBIGUOUS_STATUSES:  # a gateway may answer after the commit
+        return AmbiguousError(problem, retry_after)
     if status in contract.TRANSIENT_STATUSES:
         return TransientError(problem, retry_after)
-    if status in contract.TOO_LARGE_STATUSES:
-        return TooLargeError(problem)
-    if status in contract.CONFLICT_STATUSES or _UNIQUENESS.search(problem.message):
+    for statuses, kind in _BY_STATUS:
+        if status in statuses:
+            return kind(problem)
+    if _UNIQUENESS.search(problem.message):
         return ConflictError(problem)
     return RejectedError(problem)
+
+
+_BY_STATUS: tuple[tuple[frozenset[int], type[ApiError]], ...] = (
+    (contract.AUTH_STATUSES, AuthError),
+    (contract.WRONG_PATH_STATUSES, WrongPathError),
+    (contract.TOO_LARGE_STATUSES, TooLargeError),
+    (contract.CONFLICT_STATUSES, ConflictError),
+)
 
 
 def _text(value: object) -> str:

@@ -157,11 +157,12 @@ class _Writer:
             self.cleaning(PARENT_FIELD)
             add(f"{parent} = _identifier({value})")
         self.payload({**cleaned, **({"ccEmailAddresses": extra_cc} if extra_cc else {})}, relations)
+        if "metadata" not in self.scalars:  # the fingerprint always sets it
+            self.scalars.append("metadata")
         check = "_unproven or 'name' not in _payload" if self.proven else "True"
-        add(
-            "_mapped = _Customer(_system, _id, _scalars, _addresses, _due, _relations,"
-            f" {parent}), _payload, {check}"
-        )
+        add(f"_customer = _Customer(_system, _id, _scalars, _addresses, _due, _relations,{parent})")
+        add("_stamp(_customer, _payload)")
+        add(f"_mapped = _customer, _payload, {check}")
 
     def prove(self, name: str, value: str, strings: frozenset[str]) -> None:
         """Note whether ``name``'s cleaned value (a variable) can only be one the schema allows.
@@ -401,6 +402,7 @@ _HELPERS: dict[str, object] = {
     "_FAILURES": _EXPRESSION_FAILURES,
     "_failure": _failure,
     "_Customer": Customer,
+    "_stamp": customer_input.stamp,
     "_identifier": normalize.identifier,
     "_text": normalize.text,
     "_country": normalize.country,

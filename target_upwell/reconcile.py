@@ -14,6 +14,7 @@ duplicate or bad row fails every row of its request. Here:
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from target_upwell import contract
 from target_upwell.batching import (
     DELETED,
+    KEY_OF,
     PARENT_OF,
     Batch,
     Item,
@@ -34,6 +36,8 @@ from target_upwell.batching import (
 from target_upwell.client import Json, Tally, UpwellClient
 from target_upwell.customer_input import (
     addresses_differ,
+    deletion_body,
+    marks_deleted,
     rule_unsettable,
     update_body,
 )
@@ -48,9 +52,10 @@ from target_upwell.errors import (
 from target_upwell.outcomes import Outcome, Reason, Rejection
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Collection, Sequence
 
 Key = tuple[str, str]
+logger = logging.getLogger("target-upwell")
 
 
 class RowCap:
@@ -105,6 +110,7 @@ class Reconciler:
         self._seen: set[Key] = set()  # append-only: keys sent earlier in this run
         self._seen_lock = threading.Lock()
         self._new_keys_only: set[str] = set()  # streams whose last search found nothing
+        self._said: set[str] = set()  # what say_once has logged
 
     def expects_new_keys(self, stream: str) -> bool:
         """True when the stream's last search found none of its keys in Upwell."""
@@ -138,6 +144,14 @@ class Reconciler:
             self._seen.update(i.customer.key for i in fresh)
         fresh_ids = {id(i) for i in fresh}
         return fresh, [i for i in items if id(i) not in fresh_ids]
+
+    def say_once(self, topic: str, message: str) -> None:
+        """Log what the run learned about the API, once per run."""
+        with self._seen_lock:
+            if topic in self._said:
+                return
+            self._said.add(topic)
+        logger.info(message)
 
     def forget(self, key: Key) -> None:
         """Append-only: a key Upwell refused was never stored, so a later record may try it."""
@@ -276,23 +290,24 @@ class _Job:
 
     def insert_group(self, group: list[Item], retries_left: int, body: bytes | None = None) -> None:
         """One bulk request, and what each kind of failure means for its rows."""
-        failure = self.send_insert(body if body is not None else bulk_body(group), len(group))
+        keys = list(map(KEY_OF, group))
+        failure = self.send_insert(body if body is not None else bulk_body(group), keys)
         if failure is not None:
             self.after_failed_insert(group, retries_left, failure)
 
     def insert_shed(self, body: bytes) -> None:
         """The shed batch's body as encoded; its items are rebuilt only if the insert fails."""
-        failure = self.send_insert(body, self.batch.size)
+        failure = self.send_insert(body, self.batch.keys)
         if failure is not None:
             self.after_failed_insert(self.batch.items, self.options.max_retries, failure)
 
-    def send_insert(self, body: bytes, rows: int) -> ApiError | None:
+    def send_insert(self, body: bytes, keys: Collection[Key]) -> ApiError | None:
         """One bulk insert: its rows count as created, or the failure says what to do."""
         try:
-            self.client.bulk_create(body, self.report.tally)
+            self.client.bulk_create(body, keys, self.report.tally)
         except (AmbiguousError, ConflictError, TooLargeError, RejectedError) as exc:
             return exc
-        self.report.outcomes[Outcome.CREATED] += rows
+        self.report.outcomes[Outcome.CREATED] += len(keys)
         return None
 
     def after_failed_insert(self, group: list[Item], retries_left: int, exc: ApiError) -> None:
@@ -323,13 +338,17 @@ class _Job:
         missing = [i for i in group if i.customer.key not in held]
         for item in group:
             if item.customer.key in held:
-                self.settle_found(item, held[item.customer.key])
+                self.settle_found(item, held[item.customer.key], committed=not missing)
         if missing:
             self.insert_group(missing, retries_left - 1)
 
-    def settle_found(self, item: Item, held: Json) -> None:
-        """A row found after an ambiguous insert: ours if it holds what we sent."""
-        if update_body(item.customer, held) is None:
+    def settle_found(self, item: Item, held: Json, *, committed: bool) -> None:
+        """A row found after an ambiguous insert: ours if the insert committed and it matches.
+
+        One insert is all or nothing: with any of its keys missing, it did not commit, so a
+        key found was there before it.
+        """
+        if committed and update_body(item.customer, held) is None:
             self.report.outcomes[Outcome.CREATED] += 1
         elif self.options.upsert:
             self.update(item, held, fresh=Outcome.UPDATED)
@@ -376,7 +395,26 @@ class _Job:
             if held is not None:
                 self.update(item, held, fresh=Outcome.UPDATED, may_insert=False)
                 return
+            if isinstance(exc, ConflictError):
+                self.update_unseen(item, exc)
+                return
         self.reject(item, reason, exc)
+
+    def update_unseen(self, item: Item, exc: ConflictError) -> None:
+        """The key exists, yet search doesn't show it (a soft-deleted customer, perhaps).
+
+        Nothing can be compared, so every mapped field is sent by key.
+        """
+        self.reconciler.say_once(
+            "unseen",
+            "Upwell refused a key its search does not show (a deleted customer, perhaps);"
+            " such customers are updated by key, with every mapped field.",
+        )
+        body = update_body(item.customer, {})
+        if body is None:
+            self.reject(item, Reason.API_REJECTED, exc)
+            return
+        self.put(item, body, Outcome.UPDATED, may_insert=False, refused=exc)
 
     # -- updates and deletions --------------------------------------------------------
 
@@ -390,6 +428,8 @@ class _Job:
         if body is None:
             self.report.outcomes[Outcome.UNCHANGED] += 1
             return
+        if marks_deleted(item.customer, held):
+            fresh = Outcome.DELETED  # a mapped deletedAt: counted once, when it is set
         self.put(item, body, fresh, may_insert=may_insert)
 
     def delete(self, item: Item, held: Json | None) -> None:
@@ -397,24 +437,27 @@ class _Job:
         if held is None:
             self.report.outcomes[Outcome.SKIPPED] += 1
             return
-        if held.get("deletedAt"):
+        body = deletion_body(item.customer, held)
+        if body is None:
             self.report.outcomes[Outcome.UNCHANGED] += 1
             return
-        customer = item.customer
-        body = {
-            "sourceSystem": customer.source_system,
-            "sourceSystemId": customer.source_id,
-            "input": {"deletedAt": customer.scalars.get("deletedAt")},
-        }
         self.put(item, body, Outcome.DELETED)
 
     def put(
-        self, item: Item, body: dict[str, Any], outcome: Outcome, *, may_insert: bool = True
+        self,
+        item: Item,
+        body: dict[str, Any],
+        outcome: Outcome,
+        *,
+        may_insert: bool = True,
+        refused: ApiError | None = None,
     ) -> None:
         """Send an update; after an ambiguous failure, look again before re-sending.
 
-        A customer the update no longer finds is inserted, once (``may_insert``).
+        A customer the update no longer finds is inserted, once (``may_insert``); or, when
+        its insert was ``refused`` already, rejected with that error.
         """
+        redo = deletion_body if item.customer.deleted else update_body
         for attempt in range(self.options.max_retries + 1):
             try:
                 affected = self.client.update_by_source_id(body, self.report.tally)
@@ -422,7 +465,7 @@ class _Job:
                 self.report.tally.retries += 1
                 self.client.pause(attempt)
                 held = self.find([item]).get(item.customer.key)
-                refreshed = None if held is None else update_body(item.customer, held)
+                refreshed = None if held is None else redo(item.customer, held)
                 if refreshed is None:
                     self.report.outcomes[outcome] += 1
                     return
@@ -434,13 +477,14 @@ class _Job:
             except TooLargeError as exc:
                 self.reject(item, Reason.TOO_LARGE, exc)
                 return
-            if affected == 0 and outcome is not Outcome.DELETED and may_insert:
+            if affected == 0 and refused is not None:
+                self.reject(item, Reason.API_REJECTED, refused)
+            elif affected == 0 and outcome is not Outcome.DELETED and may_insert:
                 self.insert_group([item], self.options.max_retries)
-                return
-            if affected == 0:
+            elif affected == 0:
                 self.report.outcomes[Outcome.SKIPPED] += 1  # nothing holds that key any more
-                return
-            self.report.outcomes[outcome] += 1
+            else:
+                self.report.outcomes[outcome] += 1
             return
         msg = f"update still unconfirmed after {self.options.max_retries} retries"
         raise RetriesExhaustedError(msg)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from target_upwell.errors import (
+    AmbiguousError,
     ApiError,
     ApiProblem,
     AuthError,
@@ -13,6 +14,7 @@ from target_upwell.errors import (
     RejectedError,
     TooLargeError,
     TransientError,
+    WrongPathError,
     classify,
     parse_problem,
 )
@@ -41,9 +43,9 @@ DOCUMENTED_INVALID = {
         (403, DOCUMENTED_INVALID, AuthError),
         (429, None, TransientError),
         (500, None, TransientError),
-        (502, "<html>Bad gateway</html>", TransientError),
+        (502, "<html>Bad gateway</html>", AmbiguousError),
         (503, None, TransientError),
-        (504, None, TransientError),
+        (504, None, AmbiguousError),
         (500, HASURA_DUPLICATE, TransientError),
         (413, None, TooLargeError),
         (409, None, ConflictError),
@@ -54,7 +56,8 @@ DOCUMENTED_INVALID = {
         (400, HASURA_INVALID, RejectedError),
         (400, DOCUMENTED_INVALID, RejectedError),
         (400, None, RejectedError),
-        (404, None, RejectedError),
+        (404, None, WrongPathError),
+        (405, DOCUMENTED_INVALID, WrongPathError),
         (422, DOCUMENTED_INVALID, RejectedError),
     ],
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from stamps import unstamped
 
 from target_upwell.automap import auto_entry
 from target_upwell.mapping import apply, compile_mapping
@@ -138,7 +139,7 @@ def test_an_auto_mapped_record_becomes_the_expected_insert_input() -> None:
     customer = apply(field_map, record, "CSV")
 
     assert customer is not None
-    assert customer.insert_input() == {
+    assert unstamped(customer.insert_input()) == {
         "sourceSystem": "CSV",
         "sourceSystemId": "17",
         "name": "Acme Ltd",

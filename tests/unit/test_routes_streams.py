@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from stamps import unstamped
 
 from target_upwell.mapping import MappingConfigError, apply
 from target_upwell.routing import Routes
@@ -58,7 +59,11 @@ def test_an_auto_mapped_stream_maps_its_records() -> None:
     assert field_map is not None
     customer = apply(field_map, {"id": 3, "name": "Ann"}, "CRM")
     assert customer is not None
-    assert customer.insert_input() == {"sourceSystem": "CRM", "sourceSystemId": "3", "name": "Ann"}
+    assert unstamped(customer.insert_input()) == {
+        "sourceSystem": "CRM",
+        "sourceSystemId": "3",
+        "name": "Ann",
+    }
 
 
 @pytest.mark.parametrize(
