@@ -7,6 +7,7 @@ API turns out different, this is the module to change.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
 DEFAULT_BASE_URL: Final = "https://api.upwell.com"  # [DOCS]
@@ -97,3 +98,62 @@ CUSTOMER_FIELDS: Final = frozenset(
     }
 )
 STAMP_KEY: Final = "_targetUpwell"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One assumption the docs leave open: what we assume, and what else Upwell may do."""
+
+    name: str
+    assumed: str
+    alternatives: tuple[str, ...]
+
+
+# Every reading the target works under; `target-upwell-check` reports on each by name.
+READINGS: Final = (
+    Reading("api_key", "the raw key in Authorization is accepted", ("401/403: breaks",)),
+    Reading("paths", "every path above answers under api_url", ("404/405: breaks",)),
+    Reading(
+        "search_page_cap",
+        f"search answers up to {SEARCH_PAGE_LIMIT} rows a page",
+        ("any smaller cap, e.g. 100 or 10: pages are followed and the cap learned",),
+    ),
+    Reading(
+        "customer_fields",
+        "answers carry exactly the documented Customer fields",
+        (
+            "more fields: those are compared directly",
+            "no metadata: breaks (the fingerprint lives there)",
+        ),
+    ),
+    Reading(
+        "duplicate_key",
+        "a duplicate key is 400 'Uniqueness violation'",
+        ("409: handled the same way",),
+    ),
+    Reading(
+        "row_error_path",
+        "a row's error names objects[i] in its path",
+        ("no row named: the refused row is found by bisection",),
+    ),
+    Reading(
+        "address_types",
+        "ADDRESS_BOOK, BILLING and SHIPPING are accepted",
+        ("ADDRESS_BOOK only: presets and auto-map send no other type",),
+    ),
+    Reading(
+        "deleted_in_search",
+        "search shows customers whose deletedAt is set",
+        ("hidden (the key still blocks an insert): updated by key, every mapped field",),
+    ),
+    Reading(
+        "gateway_after_commit",
+        "502/504 may come after a write committed",
+        ("reconciled by searching the keys before anything is sent again",),
+    ),
+    Reading(
+        "error_body_2xx",
+        "a write succeeded only if its 2xx answer has the documented success shape",
+        ("a 2xx error body, applied or not: reconciled as ambiguous",),
+    ),
+)
