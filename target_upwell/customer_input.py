@@ -102,19 +102,21 @@ def check(payload: dict[str, Any]) -> list[Problem]:
 
 
 def stamp(customer: Customer, payload: dict[str, Any]) -> None:
-    """Put the fingerprint of all that was mapped in ``metadata``, the customer's and the input's.
+    """Put the fingerprint of the mapped scalars in ``metadata``, the customer's and the input's.
 
-    It sits under ``contract.STAMP_KEY`` beside what the user maps to ``metadata``, and says
-    whether the customer is deleted, so that a deletion counts once. A ``metadata`` that is
-    not an object is left for the schema check to refuse.
+    It covers what an update can set: the scalars, ``metadata`` as mapped included. It sits
+    under ``contract.STAMP_KEY`` beside what the user maps to ``metadata`` (a stamp already
+    there, as in a replayed payload, is replaced), and says whether the customer is deleted,
+    so that a deletion counts once. A ``metadata`` that is not an object is left for the
+    schema check to refuse.
     """
     scalars = customer.scalars
     mapped = scalars.get("metadata")
     if mapped is not None and mapped.__class__ is not dict:
         return
-    parts = (scalars, customer.addresses, customer.due_option, customer.relations)
-    digest = encoding.fingerprint((*parts, customer.parent_source_id))
-    mark = {"fingerprint": digest, "deleted": scalars.get("deletedAt") is not None}
+    if mapped and contract.STAMP_KEY in mapped:
+        mapped = scalars["metadata"] = {k: v for k, v in mapped.items() if k != contract.STAMP_KEY}
+    mark = {"fingerprint": encoding.fingerprint(scalars), "deleted": bool(scalars.get("deletedAt"))}
     scalars["metadata"] = payload["metadata"] = {**(mapped or {}), contract.STAMP_KEY: mark}
 
 

@@ -56,6 +56,8 @@ if TYPE_CHECKING:
 
 Key = tuple[str, str]
 logger = logging.getLogger("target-upwell")
+# What ``Reconciler.learn`` may learn: search hides some customers whose key exists.
+HIDES_DELETED = "search hides deleted customers"
 
 
 class RowCap:
@@ -110,7 +112,7 @@ class Reconciler:
         self._seen: set[Key] = set()  # append-only: keys sent earlier in this run
         self._seen_lock = threading.Lock()
         self._new_keys_only: set[str] = set()  # streams whose last search found nothing
-        self._said: set[str] = set()  # what say_once has logged
+        self._learned: set[str] = set()  # what the run learned about the API (``learn``)
 
     def expects_new_keys(self, stream: str) -> bool:
         """True when the stream's last search found none of its keys in Upwell."""
@@ -145,13 +147,17 @@ class Reconciler:
         fresh_ids = {id(i) for i in fresh}
         return fresh, [i for i in items if id(i) not in fresh_ids]
 
-    def say_once(self, topic: str, message: str) -> None:
-        """Log what the run learned about the API, once per run."""
+    def learn(self, topic: str, message: str) -> None:
+        """Note what the run learned about the API, for its rest; the message is said once."""
         with self._seen_lock:
-            if topic in self._said:
+            if topic in self._learned:
                 return
-            self._said.add(topic)
+            self._learned.add(topic)
         logger.info(message)
+
+    def knows(self, topic: str) -> bool:
+        """True once ``learn`` has noted ``topic``."""
+        return topic in self._learned
 
     def forget(self, key: Key) -> None:
         """Append-only: a key Upwell refused was never stored, so a later record may try it."""
@@ -254,6 +260,8 @@ class _Job:
             existing = held.get(item.customer.key)
             if item.customer.deleted:
                 self.delete(item, existing)
+            elif existing is None and self.may_be_unseen(item):
+                self.update_unseen(item)
             elif existing is None:
                 new.append(item)
             else:
@@ -400,21 +408,27 @@ class _Job:
                 return
         self.reject(item, reason, exc)
 
-    def update_unseen(self, item: Item, exc: ConflictError) -> None:
-        """The key exists, yet search doesn't show it (a soft-deleted customer, perhaps).
+    def may_be_unseen(self, item: Item) -> bool:
+        """True for a deleted customer search didn't find, once search has hidden one."""
+        return self.reconciler.knows(HIDES_DELETED) and bool(item.customer.scalars.get("deletedAt"))
 
-        Nothing can be compared, so every mapped field is sent by key.
+    def update_unseen(self, item: Item, exc: ConflictError | None = None) -> None:
+        """Update by key a customer search may not show: every mapped field, as nothing compares.
+
+        After an insert refused with ``exc`` (the key exists), a customer the update doesn't
+        find is rejected; without it, one the update doesn't find is inserted.
         """
-        self.reconciler.say_once(
-            "unseen",
-            "Upwell refused a key its search does not show (a deleted customer, perhaps);"
-            " such customers are updated by key, with every mapped field.",
-        )
+        if exc is not None:
+            self.reconciler.learn(
+                HIDES_DELETED,
+                "Upwell refused a key its search does not show (a deleted customer, perhaps):"
+                " deleted customers that search misses are updated by key from now on.",
+            )
         body = update_body(item.customer, {})
-        if body is None:
+        if body is None:  # never for a mapped customer: its fingerprint is always sent
             self.reject(item, Reason.API_REJECTED, exc)
             return
-        self.put(item, body, Outcome.UPDATED, may_insert=False, refused=exc)
+        self.put(item, body, Outcome.UPDATED, may_insert=exc is None, refused=exc)
 
     # -- updates and deletions --------------------------------------------------------
 

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 from harness import MAPPING, SCHEMA, STREAM, config, load, record, singer
 
+from target_upwell import contract
+
 if TYPE_CHECKING:
     from pathlib import Path
 
@@ -26,6 +28,8 @@ def test_a_foreign_shape_lands_whole(sandbox: SandboxHandle, tmp_path: Path) -> 
     assert first["sourceSystem"] == "ERP"
     assert first["emailAddress"] == "ap.1@example.com"
     assert first["customerRule"]["dueOption"] == 45
+    mark = first["metadata"].pop(contract.STAMP_KEY)  # the target's fingerprint, beside the map's
+    assert mark == {"fingerprint": mark["fingerprint"], "deleted": False}
     assert first["metadata"] == {
         "tags": "erp, segment-1",
         "updated": "2024-05-01T12:00:00Z",

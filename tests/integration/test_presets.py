@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from harness import load
 
+from target_upwell import contract
 from target_upwell.routing import load_preset, preset_names
 
 if TYPE_CHECKING:
@@ -40,6 +41,9 @@ def _as_input(customer: dict[str, Any]) -> dict[str, Any]:
     """A stored customer in CustomersInsertInput's shape, nulls dropped."""
     wanted = {"sourceSystemId", "name", "emailAddress", "ccEmailAddresses", "billToCustomerId"}
     shaped = {k: v for k, v in customer.items() if k in wanted | {"metadata"} and v is not None}
+    user_metadata = {k: v for k, v in shaped.pop("metadata").items() if k != contract.STAMP_KEY}
+    if user_metadata:  # the fingerprint the target adds is not the preset's
+        shaped["metadata"] = user_metadata
     if customer.get("deletedAt"):
         shaped["deletedAt"] = _instant(customer["deletedAt"])
     if customer["addresses"]:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from harness import STREAM, config, load, record, singer
 
+from target_upwell import contract
 from target_upwell.replay import REPLAY_STREAM, main
 
 if TYPE_CHECKING:
@@ -54,6 +55,7 @@ def comparable(customers: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     for customer in customers:
         kept = {k: v for k, v in customer.items() if k not in VOLATILE}
         kept["addresses"] = [{k: v for k, v in a.items() if k != "id"} for a in kept["addresses"]]
+        kept["metadata"] = {k: v for k, v in kept["metadata"].items() if k != contract.STAMP_KEY}
         if kept.get("customerRule"):
             kept["customerRule"] = {"dueOption": kept["customerRule"]["dueOption"]}
         found[customer["sourceSystemId"]] = kept
