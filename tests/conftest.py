@@ -37,7 +37,6 @@ ROOT = Path(__file__).resolve().parent.parent
 API_KEY = "test-key"
 OTHER_KEY = "other-tenant-key"
 TIMEOUT = 30  # seconds: a bound for a stuck process or request, never a timing assertion
-PAGE_SIZE = 1000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,7 +48,7 @@ class SandboxHandle:
     other_key: str = OTHER_KEY
 
     def reset(self) -> None:
-        """Empty every table, zero the stats and remove every fault rule."""
+        """Empty every table, zero the stats, remove every fault rule, restore the readings."""
         response = requests.post(f"{self.url}/_sandbox/reset", timeout=TIMEOUT)
         response.raise_for_status()
 
@@ -72,26 +71,41 @@ class SandboxHandle:
         return stats
 
     def customers(self, api_key: str | None = None) -> list[dict[str, Any]]:
-        """Every customer of a tenant, in id order, read through the search endpoint.
+        """Every customer of a tenant, in id order, as stored (``GET /_sandbox/customers``).
 
         Args:
             api_key: The tenant's key; defaults to `api_key`.
 
         Returns:
-            The customers, in the API's shape.
+            The stored rows whole: every column, including those the API never returns
+            (``collectorId``, ``deletedAt``, ...), and soft-deleted customers.
         """
         headers = {"Authorization": api_key or self.api_key}
-        found: list[dict[str, Any]] = []
-        while True:
-            body = {"limit": PAGE_SIZE, "offset": len(found), "orderBy": [{"id": "ASC"}]}
-            response = requests.post(
-                f"{self.url}/api/rest/customers/search", json=body, headers=headers, timeout=TIMEOUT
-            )
-            response.raise_for_status()
-            page = response.json()["customers"]
-            found.extend(page)
-            if len(page) < PAGE_SIZE:
-                return found
+        response = requests.get(f"{self.url}/_sandbox/customers", headers=headers, timeout=TIMEOUT)
+        response.raise_for_status()
+        customers: list[dict[str, Any]] = response.json()["customers"]
+        return customers
+
+    def set_readings(self, **readings: object) -> dict[str, Any]:
+        """Change some readings (``PUT /_sandbox/readings``); `reset` restores the startup ones.
+
+        Args:
+            readings: Readings by name, e.g. ``duplicate_status=409``.
+
+        Returns:
+            Every reading in force afterwards.
+        """
+        response = requests.put(f"{self.url}/_sandbox/readings", json=readings, timeout=TIMEOUT)
+        assert response.status_code == 200, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+    def readings(self) -> dict[str, Any]:
+        """The readings in force: ``search_max_limit``, ``duplicate_status``, ..."""
+        response = requests.get(f"{self.url}/_sandbox/readings", timeout=TIMEOUT)
+        response.raise_for_status()
+        result: dict[str, Any] = response.json()
+        return result
 
 
 class SandboxProcess:

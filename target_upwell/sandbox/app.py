@@ -1,4 +1,4 @@
-"""The sandbox's state: the store, the tenants' keys, the fault plan and the stats."""
+"""The sandbox's state: the store, the tenants' keys, the fault plan, the stats, the readings."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
     from .faults import FaultPlan
+    from .readings import ReadingsHolder
     from .stats import Stats
     from .store import Store
 
@@ -52,12 +53,14 @@ class Sandbox:
         stats: The request counters.
         faults: The fault plan in force.
         tenants: Accepted API key to tenant id.
+        readings: The readings in force, and those of the command line.
     """
 
     store: Store
     stats: Stats
     faults: FaultPlan
     tenants: Mapping[str, str]
+    readings: ReadingsHolder
 
     def authenticate(self, authorization: str | None) -> str:
         """Find the tenant of a request from its ``Authorization`` header.
@@ -84,7 +87,8 @@ class Sandbox:
         return tenant
 
     def reset(self) -> None:
-        """Empty every table, zero the stats and remove every fault rule."""
+        """Empty every table, zero the stats, remove every fault rule, restore the readings."""
         self.store.reset()
         self.stats.clear()
         self.faults.clear()
+        self.readings.reset()

@@ -20,6 +20,7 @@ from .app import DEFAULT_API_KEY, Sandbox, tenant_id, tenants_for
 from .fault_rules import FaultRule, FaultRuleError, parse_rule, parse_spec
 from .faults import FaultPlan
 from .query import Query
+from .readings import CHOICES, DEFAULT_SEARCH_MAX_LIMIT, Readings, ReadingsHolder
 from .schema import MEMORY
 from .server import SandboxServer
 from .stats import Stats
@@ -42,11 +43,18 @@ fault rules (--fault SPEC, repeatable) are comma-separated key=value pairs:
   kind=drop_before,every=5,endpoint=bulk-customers   close unanswered, nothing applied
   kind=drop_after,rate=0.1                     commit, then close unanswered (seeded draw)
   kind=max_inputs,max=100                      413 for a bulk request over 100 inputs
+  kind=gateway_after_commit,status=504,every=3 commit every 3rd write, then answer 504
+  kind=error_body,applied=true                 commit, then answer 200 with a GraphQL error
+  kind=error_body,applied=false                answer 200 with a GraphQL error, nothing applied
 keys: kind, every=N | rate=P, endpoint=NAME, and per kind: ms; status, retry_after
-(seconds|date|none), retry_after_seconds; max. Endpoint names: bulk-customers,
-customers-create, customers-list, customers-get, customers-search,
-customers-update-by-id, customers-update-by-source. The admin endpoint
-PUT /_sandbox/faults takes the same rules as JSON. See the README.
+(seconds|date|none), retry_after_seconds; max; status (502|504, default 502) of
+gateway_after_commit; applied (true|false, required) of error_body. Endpoint names:
+bulk-customers, customers-create, customers-list, customers-get, customers-search,
+customers-update-by-id, customers-update-by-source. gateway_after_commit and error_body
+fire on writes only (bulk-customers, customers-create, customers-update-by-*): without
+endpoint= they match every write, and every=N counts writes only. The admin endpoint
+PUT /_sandbox/faults takes the same rules as JSON; PUT /_sandbox/readings changes the
+readings at runtime. See docs/sandbox.md.
 """
 
 
@@ -103,6 +111,7 @@ def _parser() -> argparse.ArgumentParser:
     faults.add_argument(
         "--max-inputs", type=_count, metavar="N", help="answer 413 to bulk requests over N inputs"
     )
+    _add_readings(serve)
     serve.set_defaults(run=_serve)
     show = commands.add_parser(
         "show",
@@ -113,6 +122,35 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--api-key", metavar="KEY", help="show only this key's tenant")
     show.set_defaults(run=_show)
     return parser
+
+
+def _add_readings(serve: argparse.ArgumentParser) -> None:
+    readings = serve.add_argument_group(
+        "readings", "where the docs leave a gap: the default is the contract's assumption"
+    )
+    readings.add_argument(
+        "--search-max-limit", type=_positive, default=DEFAULT_SEARCH_MAX_LIMIT, metavar="N",
+        help=f"most rows a search or list page answers (default {DEFAULT_SEARCH_MAX_LIMIT})",
+    )  # fmt: skip
+    helps = {
+        "duplicate_status": "a duplicate key: 400 constraint-violation, or 409 documented",
+        "row_error_path": "a bulk row's error path: objects[i], or none ($)",
+        "address_types": "address types: all three, or address-book (ADDRESS_BOOK only)",
+        "deleted_in_search": "soft-deleted customers in search, list and get: shown or hidden",
+    }
+    for name, choices in CHOICES.items():
+        readings.add_argument(
+            "--" + name.replace("_", "-"), type=type(choices[0]), choices=choices,
+            default=choices[0], help=f"{helps[name]} (default {choices[0]})",
+        )  # fmt: skip
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        msg = f"must be 1 or more, got {value}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
 
 
 def _count(text: str) -> int:
@@ -146,8 +184,13 @@ def _serve(args: argparse.Namespace) -> int:
         Path(args.db).parent.mkdir(parents=True, exist_ok=True)
     store = Store.open(args.db or MEMORY)
     rules = _startup_rules(args)
+    readings = Readings(**{name: getattr(args, name) for name in Readings().to_json()})
     app = Sandbox(
-        store, Stats(), FaultPlan(rules, args.seed), tenants_for(args.api_keys or [DEFAULT_API_KEY])
+        store,
+        Stats(),
+        FaultPlan(rules, args.seed),
+        tenants_for(args.api_keys or [DEFAULT_API_KEY]),
+        ReadingsHolder(readings),
     )
     try:
         server = SandboxServer((args.host, args.port), app)
@@ -159,6 +202,8 @@ def _serve(args: argparse.Namespace) -> int:
         "listening on %s; %d tenant(s); %d fault rule(s); seed %d; db %s",
         server.url, len(app.tenants), len(rules), args.seed, args.db or MEMORY,
     )  # fmt: skip
+    if readings != Readings():
+        logger.info("readings: %s", json.dumps(readings.to_json()))
     return _run(server, app)
 
 

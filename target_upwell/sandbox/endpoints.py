@@ -21,5 +21,10 @@ ENDPOINT_NAMES = frozenset(
     }
 )
 
+#: The endpoints that write: the only ones the faults that answer after a commit fire on.
+WRITE_ENDPOINTS = frozenset(
+    {BULK_CUSTOMERS, CUSTOMERS_CREATE, CUSTOMERS_UPDATE_BY_ID, CUSTOMERS_UPDATE_BY_SOURCE}
+)
+
 #: The stats key of a request that matched no route.
 UNKNOWN = "unknown"

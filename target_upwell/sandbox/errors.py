@@ -55,6 +55,42 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
+class DuplicateKeyError(ApiError):
+    """A uniqueness violation of the source key; the ``duplicate_status`` reading words it."""
+
+
+def unique_violation() -> DuplicateKeyError:
+    """Hasura's answer to a second customer with a stored (sourceSystem, sourceSystemId).
+
+    Returns:
+        A 400 ``constraint-violation`` naming the unique constraint, with path ``$``.
+    """
+    body: dict[str, object] = {"code": "constraint-violation", "error": UNIQUE_VIOLATION}
+    return DuplicateKeyError(400, {**body, "path": "$"})
+
+
+def already_exists() -> ApiError:
+    """The documented answer to a duplicate key, when the ``duplicate_status`` reading is 409.
+
+    Returns:
+        A 409 ``RESOURCE_ALREADY_EXISTS`` in the documented envelope.
+    """
+    message = "A customer with this sourceSystem and sourceSystemId already exists"
+    return documented_error(409, "RESOURCE_ALREADY_EXISTS", message)
+
+
+def without_row(error: ApiError) -> ApiError:
+    """The same Hasura error with path ``$``: one that names no row of the batch.
+
+    Args:
+        error: An error of a bulk insert, in Hasura's envelope.
+
+    Returns:
+        A copy with path ``$``.
+    """
+    return ApiError(error.status, {**error.body, "path": "$"}, error.headers)
+
+
 def validation_failed(message: str, path: str) -> ApiError:
     """Hasura's answer to an input that does not fit the GraphQL schema.
 

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+from typing import TYPE_CHECKING
 
-from .endpoints import BULK_CUSTOMERS, ENDPOINT_NAMES
+from .endpoints import BULK_CUSTOMERS, ENDPOINT_NAMES, WRITE_ENDPOINTS
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 class FaultKind(str, enum.Enum):
@@ -16,19 +20,27 @@ class FaultKind(str, enum.Enum):
     DROP_BEFORE = "drop_before"  # close the connection unanswered; nothing is applied
     DROP_AFTER = "drop_after"  # apply and commit, then close the connection unanswered
     MAX_INPUTS = "max_inputs"  # answer 413 when a bulk request has more than `max` inputs
+    GATEWAY_AFTER_COMMIT = "gateway_after_commit"  # apply and commit, then answer 502 or 504
+    ERROR_BODY = "error_body"  # answer 200 with a GraphQL error body; `applied`: commit first
 
 
 STATUSES = frozenset({429, 500, 502, 503, 504})
+GATEWAY_STATUSES = frozenset({502, 504})
 RETRY_AFTER_FORMS = ("seconds", "date", "none")
+#: Kinds that fire on writes only: without an endpoint they match every write and no read.
+WRITE_ONLY_KINDS = frozenset({FaultKind.GATEWAY_AFTER_COMMIT, FaultKind.ERROR_BODY})
 _KIND_KEYS: dict[FaultKind, frozenset[str]] = {
     FaultKind.LATENCY: frozenset({"ms"}),
     FaultKind.STATUS: frozenset({"status", "retry_after", "retry_after_seconds"}),
     FaultKind.DROP_BEFORE: frozenset(),
     FaultKind.DROP_AFTER: frozenset(),
     FaultKind.MAX_INPUTS: frozenset({"max"}),
+    FaultKind.GATEWAY_AFTER_COMMIT: frozenset({"status"}),
+    FaultKind.ERROR_BODY: frozenset({"applied"}),
 }
 _COMMON_KEYS = frozenset({"kind", "every", "rate", "endpoint"})
 _INT_KEYS = frozenset({"every", "ms", "status", "retry_after_seconds", "max"})
+_BOOLEANS = {"true": True, "false": False}
 
 
 class FaultRuleError(ValueError):
@@ -49,6 +61,7 @@ class FaultRule:
         retry_after: ``seconds``, ``date`` or ``none``: the form of ``Retry-After``.
         retry_after_seconds: The delay that ``Retry-After`` announces.
         max_inputs: The largest accepted number of inputs, for ``max_inputs``.
+        applied: Whether an ``error_body`` answer follows a committed write.
     """
 
     kind: FaultKind
@@ -60,6 +73,28 @@ class FaultRule:
     retry_after: str = "none"
     retry_after_seconds: int = 1
     max_inputs: int = 0
+    applied: bool = False
+
+    @property
+    def applies(self) -> bool:
+        """Whether the request is handled, and committed if valid, before the rule answers."""
+        return self.kind in {FaultKind.DROP_AFTER, FaultKind.GATEWAY_AFTER_COMMIT} or (
+            self.kind is FaultKind.ERROR_BODY and self.applied
+        )
+
+    def matches(self, endpoint: str) -> bool:
+        """Whether a request to this endpoint counts for the rule (and may meet it).
+
+        Args:
+            endpoint: The endpoint name of the request.
+
+        Returns:
+            True for the rule's endpoint; without one, for every request, or every write
+            for the kinds in `WRITE_ONLY_KINDS`.
+        """
+        if self.endpoint is not None:
+            return endpoint == self.endpoint
+        return self.kind not in WRITE_ONLY_KINDS or endpoint in WRITE_ENDPOINTS
 
     def to_json(self) -> dict[str, object]:
         """The rule in the JSON form `parse_rule` reads, with defaults filled in."""
@@ -77,6 +112,10 @@ class FaultRule:
             rule["retry_after_seconds"] = self.retry_after_seconds
         elif self.kind is FaultKind.MAX_INPUTS:
             rule["max"] = self.max_inputs
+        elif self.kind is FaultKind.GATEWAY_AFTER_COMMIT:
+            rule["status"] = self.status
+        elif self.kind is FaultKind.ERROR_BODY:
+            rule["applied"] = self.applied
         return rule
 
 
@@ -157,35 +196,73 @@ def _number(obj: dict[str, object], key: str, minimum: int) -> int | None:
 
 
 def _with_params(rule: FaultRule, obj: dict[str, object]) -> FaultRule:
-    if rule.kind is FaultKind.LATENCY:
-        return dataclasses.replace(rule, ms=_required_number(obj, "ms", 0))
-    if rule.kind is FaultKind.STATUS:
-        status = _required_number(obj, "status", 0)
-        if status not in STATUSES:
-            msg = f"status must be one of {sorted(STATUSES)}, got {status}"
-            raise FaultRuleError(msg)
-        retry_after = obj.get("retry_after", "seconds" if status == 429 else "none")  # noqa: PLR2004
-        if retry_after not in RETRY_AFTER_FORMS:
-            msg = f"retry_after must be one of {', '.join(RETRY_AFTER_FORMS)}, got {retry_after!r}"
-            raise FaultRuleError(msg)
-        seconds = _number(obj, "retry_after_seconds", 0)
-        return dataclasses.replace(
-            rule,
-            status=status,
-            retry_after=str(retry_after),
-            retry_after_seconds=1 if seconds is None else seconds,
-        )
-    if rule.kind is FaultKind.MAX_INPUTS:
-        if rule.every is not None or rule.rate is not None:
-            msg = "max_inputs applies to every bulk request: drop every and rate"
-            raise FaultRuleError(msg)
-        if rule.endpoint not in {None, BULK_CUSTOMERS}:
-            msg = f"max_inputs applies to {BULK_CUSTOMERS} only"
-            raise FaultRuleError(msg)
-        return dataclasses.replace(
-            rule, endpoint=BULK_CUSTOMERS, max_inputs=_required_number(obj, "max", 0)
-        )
+    build = _PARAMS.get(rule.kind)
+    rule = rule if build is None else build(rule, obj)
+    if rule.kind in WRITE_ONLY_KINDS and rule.endpoint not in {None, *WRITE_ENDPOINTS}:
+        writes = ", ".join(sorted(WRITE_ENDPOINTS))
+        msg = f"{rule.kind.value} applies to write endpoints only ({writes})"
+        raise FaultRuleError(msg)
     return rule
+
+
+def _latency(rule: FaultRule, obj: dict[str, object]) -> FaultRule:
+    return dataclasses.replace(rule, ms=_required_number(obj, "ms", 0))
+
+
+def _status(rule: FaultRule, obj: dict[str, object]) -> FaultRule:
+    status = _required_number(obj, "status", 0)
+    if status not in STATUSES:
+        msg = f"status must be one of {sorted(STATUSES)}, got {status}"
+        raise FaultRuleError(msg)
+    retry_after = obj.get("retry_after", "seconds" if status == 429 else "none")  # noqa: PLR2004
+    if retry_after not in RETRY_AFTER_FORMS:
+        msg = f"retry_after must be one of {', '.join(RETRY_AFTER_FORMS)}, got {retry_after!r}"
+        raise FaultRuleError(msg)
+    seconds = _number(obj, "retry_after_seconds", 0)
+    return dataclasses.replace(
+        rule,
+        status=status,
+        retry_after=str(retry_after),
+        retry_after_seconds=1 if seconds is None else seconds,
+    )
+
+
+def _max_inputs(rule: FaultRule, obj: dict[str, object]) -> FaultRule:
+    if rule.every is not None or rule.rate is not None:
+        msg = "max_inputs applies to every bulk request: drop every and rate"
+        raise FaultRuleError(msg)
+    if rule.endpoint not in {None, BULK_CUSTOMERS}:
+        msg = f"max_inputs applies to {BULK_CUSTOMERS} only"
+        raise FaultRuleError(msg)
+    return dataclasses.replace(
+        rule, endpoint=BULK_CUSTOMERS, max_inputs=_required_number(obj, "max", 0)
+    )
+
+
+def _gateway_after_commit(rule: FaultRule, obj: dict[str, object]) -> FaultRule:
+    status = _number(obj, "status", 0)
+    status = min(GATEWAY_STATUSES) if status is None else status
+    if status not in GATEWAY_STATUSES:
+        msg = f"status must be one of {sorted(GATEWAY_STATUSES)}, got {status}"
+        raise FaultRuleError(msg)
+    return dataclasses.replace(rule, status=status)
+
+
+def _error_body(rule: FaultRule, obj: dict[str, object]) -> FaultRule:
+    applied = obj.get("applied")
+    if not isinstance(applied, bool):
+        msg = f"applied is required for this kind of fault: true or false, got {applied!r}"
+        raise FaultRuleError(msg)
+    return dataclasses.replace(rule, applied=applied)
+
+
+_PARAMS: dict[FaultKind, Callable[[FaultRule, dict[str, object]], FaultRule]] = {
+    FaultKind.LATENCY: _latency,
+    FaultKind.STATUS: _status,
+    FaultKind.MAX_INPUTS: _max_inputs,
+    FaultKind.GATEWAY_AFTER_COMMIT: _gateway_after_commit,
+    FaultKind.ERROR_BODY: _error_body,
+}
 
 
 def _required_number(obj: dict[str, object], key: str, minimum: int) -> int:
@@ -205,4 +282,4 @@ def _spec_value(key: str, raw: str) -> object:
     except ValueError:
         msg = f"{key} must be a number, got {raw!r}"
         raise FaultRuleError(msg) from None
-    return raw
+    return _BOOLEANS.get(raw, raw) if key == "applied" else raw

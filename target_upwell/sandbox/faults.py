@@ -1,8 +1,10 @@
 """Fault injection: a deterministic plan of latency, error answers and dropped connections.
 
-A rule fires on every Nth request that matches its endpoint (``every``, counted per rule), or
-when a ``random.Random(seed)`` draw falls under its ``rate``. Either way the same requests in
-the same order meet the same faults.
+A rule fires on every Nth request that matches it (``every``, counted per rule), or when a
+``random.Random(seed)`` draw falls under its ``rate``. Either way the same requests in the
+same order meet the same faults. A request matches a rule of its endpoint, or one without an
+endpoint; ``gateway_after_commit`` and ``error_body`` match writes only, so reads never move
+their counters.
 """
 
 from __future__ import annotations
@@ -100,7 +102,7 @@ class FaultPlan:
         with self._lock:
             latency, chosen, index = 0, None, -1
             for position, rule in enumerate(self._rules):
-                if rule.endpoint not in {None, endpoint}:
+                if not rule.matches(endpoint):
                     continue
                 self._matched[position] += 1
                 # Draw for every matching rate rule, so one rule never shifts another's draws.
@@ -123,8 +125,18 @@ class FaultPlan:
         return matched % (rule.every or 1) == 0
 
 
+def error_body() -> dict[str, object]:
+    """The body of an ``error_body`` fault: a GraphQL error, answered with status 200.
+
+    Returns:
+        ``{"errors": [...]}`` as Hasura words an unexpected failure.
+    """
+    extensions = {"code": "unexpected", "path": "$"}
+    return {"errors": [{"message": "unexpected error", "extensions": extensions}]}
+
+
 def fault_error(rule: FaultRule, index: int, input_count: int) -> ApiError:
-    """The answer of a firing ``status`` or ``max_inputs`` rule.
+    """The answer of a firing ``status``, ``max_inputs`` or ``gateway_after_commit`` rule.
 
     Args:
         rule: The rule.

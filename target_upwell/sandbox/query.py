@@ -16,7 +16,8 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 DEFAULT_LIMIT = 10
-MAX_LIMIT = 1000
+# Customers whose soft delete is unset: what reads show when soft-deleted ones are hidden.
+_LIVE = '"deletedAt" IS NULL'
 
 _ARGS = "$.selectionSet.customers.args"
 
@@ -56,7 +57,7 @@ class Query:
         where: A SQL boolean expression over ``customers`` columns.
         params: The values of its ``?`` placeholders.
         order_by: A SQL ORDER BY list, always ending with ``id`` so pages are stable.
-        limit: Rows per page, at most `MAX_LIMIT`.
+        limit: Rows per page, at most the server's cap (the ``search_max_limit`` reading).
         offset: Rows to skip.
     """
 
@@ -67,11 +68,12 @@ class Query:
     offset: int = 0
 
 
-def page_query(query_string: Mapping[str, str]) -> Query:
+def page_query(query_string: Mapping[str, str], max_limit: int) -> Query:
     """Build the query of ``GET /customers?limit=&offset=``.
 
     Args:
         query_string: The decoded query parameters.
+        max_limit: The most rows a page may hold, whatever ``limit`` asks.
 
     Returns:
         All customers of the tenant in id order, one page of them.
@@ -80,17 +82,20 @@ def page_query(query_string: Mapping[str, str]) -> Query:
         ApiError: ``VALIDATION_ERROR`` for a limit or offset that is not a non-negative integer.
     """
     return Query(
-        limit=_page_number(query_string, {}, "limit"),
+        limit=min(_page_number(query_string, {}, "limit"), max_limit),
         offset=_page_number(query_string, {}, "offset"),
     )
 
 
-def search_query(body: Mapping[str, object], query_string: Mapping[str, str]) -> Query:
+def search_query(
+    body: Mapping[str, object], query_string: Mapping[str, str], max_limit: int
+) -> Query:
     """Build the query of ``POST /customers/search``.
 
     Args:
         body: The JSON body; ``limit`` and ``offset`` there win over the query string.
         query_string: The decoded query parameters.
+        max_limit: The most rows a page may hold, whatever ``limit`` asks.
 
     Returns:
         The query.
@@ -107,9 +112,33 @@ def search_query(body: Mapping[str, object], query_string: Mapping[str, str]) ->
         where=where_sql,
         params=tuple(params),
         order_by=_order_by(order),
-        limit=_page_number(query_string, body, "limit"),
+        limit=min(_page_number(query_string, body, "limit"), max_limit),
         offset=_page_number(query_string, body, "offset"),
     )
+
+
+def by_id(customer_id: str) -> Query:
+    """Build the query of ``GET /customers/{id}``.
+
+    Args:
+        customer_id: The Upwell id.
+
+    Returns:
+        The customer of that id, if the tenant has one.
+    """
+    return Query(where='"id" = ?', params=(customer_id,), limit=1)
+
+
+def live_only(query: Query) -> Query:
+    """Narrow a query to customers whose ``deletedAt`` is null.
+
+    Args:
+        query: Any query.
+
+    Returns:
+        The same query, leaving out soft-deleted customers.
+    """
+    return dataclasses.replace(query, where=f"({query.where}) AND {_LIVE}")
 
 
 def _page_number(query_string: Mapping[str, str], body: Mapping[str, object], name: str) -> int:
@@ -123,7 +152,7 @@ def _page_number(query_string: Mapping[str, str], body: Mapping[str, object], na
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         msg = f"{name} must be a non-negative integer"
         raise bad_request(msg, name)
-    return min(value, MAX_LIMIT) if name == "limit" else value
+    return value
 
 
 def _bool_exp(value: object, path: str, params: list[object]) -> str:

@@ -1,9 +1,15 @@
-"""Rows: read customers out of SQLite into the object the API returns, and back."""
+"""Rows: read customers out of SQLite into the object the API returns, and back.
+
+A customer is read in one of two shapes: the documented Customer object, exactly the fields
+the docs show, which every API answer carries; or whole, every stored column, for the admin
+endpoint. The columns the docs leave out can be written but never read back through the API.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import operator
 import os
 from typing import TYPE_CHECKING
 
@@ -28,7 +34,7 @@ _SELECT_ADDRESSES = "SELECT customer_id, id, {} FROM addresses".format(  # noqa:
 _SELECT_RULES = "SELECT customer_id, id, dueOption FROM customer_rules"
 # Positions in `COLUMNS` of the columns stored as JSON text.
 _JSON_POSITIONS = tuple(i for i, c in enumerate(COLUMNS) if c in _JSON_COLUMNS)
-_CUSTOMER_KEYS = (
+_WHOLE_KEYS = (
     "id",
     *COLUMNS,
     "createdAt",
@@ -38,6 +44,15 @@ _CUSTOMER_KEYS = (
     "overdueInvoiceCount",
     "addresses",
     "customerRule",
+)
+#: Stored columns the documented Customer object leaves out.
+UNDOCUMENTED = frozenset(
+    {"collectorId", "deletedAt", "addressesLastUpdatedAt", "contactsLastUpdatedAt"}
+)
+#: The fields of the documented Customer object, in the order of an answer.
+DOCUMENTED_KEYS = tuple(k for k in _WHOLE_KEYS if k not in UNDOCUMENTED)
+_documented_values = operator.itemgetter(
+    *(i for i, k in enumerate(_WHOLE_KEYS) if k not in UNDOCUMENTED)
 )
 _ADDRESS_KEYS = ("id", *ADDRESS_FIELDS)
 _NO_INVOICES = (0, 0, 0)  # balances are computed from invoices in Upwell; the sandbox has none
@@ -56,7 +71,7 @@ class NewRows:
         customers: ``customers`` rows: id, tenant, `COLUMNS`, createdAt, updatedAt.
         addresses: ``addresses`` rows: id, customer_id, the address fields.
         rules: ``customer_rules`` rows: id, customer_id, dueOption.
-        created: The customers as `load` would read them back once stored.
+        created: The documented customers, as `load` would read them back once stored.
     """
 
     customers: list[tuple[object, ...]]
@@ -137,16 +152,20 @@ def new_rows(tenant: str, customers: Sequence[NewCustomer], stamp: str) -> NewRo
             rule_id, due_option = next(rule_ids), customer.rule.get("dueOption")
             rows.rules.append((rule_id, customer_id, due_option))
             rule = {"id": rule_id, "dueOption": due_option}
-        rows.created.append(_customer_object((customer_id, *values, stamp, stamp), addresses, rule))
+        row = (customer_id, *values, stamp, stamp)
+        rows.created.append(_customer_object(row, addresses, rule, whole=False))
     return rows
 
 
-def load(db: sqlite3.Connection, ids: Sequence[str]) -> list[dict[str, object]]:
-    """Customers by id with their addresses and rule, shaped as the API returns them.
+def load(
+    db: sqlite3.Connection, ids: Sequence[str], *, whole: bool = False
+) -> list[dict[str, object]]:
+    """Customers by id with their addresses and rule.
 
     Args:
         db: The connection, inside a transaction.
         ids: Customer ids that exist; the result keeps their order.
+        whole: Every stored column; otherwise the documented Customer object.
 
     Returns:
         One customer object per id.
@@ -167,24 +186,33 @@ def load(db: sqlite3.Connection, ids: Sequence[str]) -> list[dict[str, object]]:
     rows = [found[i] for i in ids]
     _decode_json(rows)
     return [
-        _customer_object(row, addresses[i], rules.get(i)) for i, row in zip(ids, rows, strict=True)
+        _customer_object(row, addresses[i], rules.get(i), whole=whole)
+        for i, row in zip(ids, rows, strict=True)
     ]
 
 
 def _customer_object(
-    row: Sequence[object], addresses: list[dict[str, object]], rule: dict[str, object] | None
+    row: Sequence[object],
+    addresses: list[dict[str, object]],
+    rule: dict[str, object] | None,
+    *,
+    whole: bool,
 ) -> dict[str, object]:
-    """A customer as the API returns it.
+    """A customer, whole or as the documented Customer object.
 
     Args:
         row: id, the `COLUMNS` as JSON values, createdAt and updatedAt.
         addresses: Its addresses, as the API returns them.
         rule: Its customer rule, or None.
+        whole: Every stored column; otherwise only the `DOCUMENTED_KEYS`.
 
     Returns:
         The customer object, its keys in the API's order.
     """
-    return dict(zip(_CUSTOMER_KEYS, (*row, *_NO_INVOICES, addresses, rule), strict=True))
+    values = (*row, *_NO_INVOICES, addresses, rule)
+    if whole:
+        return dict(zip(_WHOLE_KEYS, values, strict=True))
+    return dict(zip(DOCUMENTED_KEYS, _documented_values(values), strict=True))
 
 
 def _encoded(values: list[object]) -> list[object]:

@@ -55,6 +55,8 @@ _TEXT_KINDS = (Kind.STRING, Kind.TIMESTAMP)
 _TIMESTAMP_COLUMNS = frozenset(k for k, kind in SCALAR_COLUMNS.items() if kind is Kind.TIMESTAMP)
 
 ADDRESS_TYPES = frozenset({"ADDRESS_BOOK", "BILLING", "SHIPPING"})
+#: ``AddressTypeEnum`` as the docs show it, under the ``address_types`` reading ``address-book``.
+ADDRESS_BOOK_ONLY = frozenset({"ADDRESS_BOOK"})
 ADDRESS_TEXT_FIELDS = ("streetLine1", "streetLine2", "city", "stateOrProvince", "zipOrPostalCode")
 ADDRESS_FIELDS = ("type", *ADDRESS_TEXT_FIELDS, "country")
 
@@ -85,12 +87,15 @@ class NewCustomer:
     rule: dict[str, int | None] | None = None
 
 
-def check_insert(value: object, path: str) -> NewCustomer:
+def check_insert(
+    value: object, path: str, address_types: frozenset[str] = ADDRESS_TYPES
+) -> NewCustomer:
     """Check one ``customers_insert_input`` against the schema.
 
     Args:
         value: The JSON value of the input.
         path: Its JSON path, e.g. ``$.selectionSet.insertCustomers.args.objects[0]``.
+        address_types: The values of ``AddressTypeEnum``.
 
     Returns:
         The checked input.
@@ -104,7 +109,7 @@ def check_insert(value: object, path: str) -> NewCustomer:
         for key, item in obj.items()
         if key in SCALAR_COLUMNS
     }
-    addresses = _addresses(obj.get("addresses"), f"{path}.addresses")
+    addresses = _addresses(obj.get("addresses"), f"{path}.addresses", address_types)
     rule = _customer_rule(obj.get("customerRule"), f"{path}.customerRule")
     for key, (type_name, is_array) in _IGNORED_RELATIONSHIPS.items():
         if key in obj:  # most inputs have none: skip building paths for them
@@ -198,15 +203,17 @@ def _optional_int(value: object, path: str) -> int | None:
     return None if value is None else expect_int(value, path)
 
 
-def _addresses(value: object, path: str) -> tuple[dict[str, str | None], ...]:
+def _addresses(
+    value: object, path: str, types: frozenset[str]
+) -> tuple[dict[str, str | None], ...]:
     if value is None:
         return ()
     wrapper = expect_object(value, "addresses_arr_rel_insert_input", path, {"data"})
     data = expect_list(required(wrapper, "data", path), f"{path}.data")
-    return tuple(_address(item, f"{path}.data[{index}]") for index, item in enumerate(data))
+    return tuple(_address(item, f"{path}.data[{index}]", types) for index, item in enumerate(data))
 
 
-def _address(value: object, path: str) -> dict[str, str | None]:
+def _address(value: object, path: str, types: frozenset[str]) -> dict[str, str | None]:
     obj = expect_object(value, "addresses_insert_input", path, ADDRESS_FIELDS)
     # The column default applies only when the key is absent; an explicit null reaches the
     # NOT NULL column and fails there, as in Postgres.
@@ -214,7 +221,7 @@ def _address(value: object, path: str) -> dict[str, str | None]:
     address: dict[str, str | None] = {
         "type": None
         if kind is None
-        else expect_enum(kind, ADDRESS_TYPES, "AddressTypeEnum", f"{path}.type")
+        else expect_enum(kind, types, "AddressTypeEnum", f"{path}.type")
     }
     for key in ADDRESS_TEXT_FIELDS:
         item = obj.get(key)

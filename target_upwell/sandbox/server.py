@@ -20,14 +20,15 @@ from .admin import PREFIX, handle_admin
 from .endpoints import UNKNOWN
 from .errors import ApiError, bad_request, documented_error
 from .fault_rules import FaultKind
-from .faults import Decision, fault_error
+from .faults import Decision, error_body, fault_error
 from .stats import DROPPED
 
 if TYPE_CHECKING:
     from .app import Sandbox
+    from .fault_rules import FaultRule
 
 MAX_BODY = 64 * 1024 * 1024
-_ANSWERING_KINDS = frozenset({FaultKind.STATUS, FaultKind.MAX_INPUTS})
+_DROPPING_KINDS = frozenset({FaultKind.DROP_BEFORE, FaultKind.DROP_AFTER})
 
 logger = logging.getLogger("target_upwell.sandbox.requests")
 
@@ -156,19 +157,16 @@ class RequestHandler(BaseHTTPRequestHandler):
             body = _body(_decode(raw)) if self.command != "GET" else {}
             decision = app.faults.decide(route.endpoint, _input_count(body))
             rule = decision.rule
-            if rule is not None and rule.kind is FaultKind.DROP_BEFORE:
-                answer = None
-            elif rule is not None and rule.kind in _ANSWERING_KINDS:
-                answer = _error_answer(fault_error(rule, decision.index, _input_count(body)))
-            else:
+            answer = None
+            if rule is None or rule.applies:
                 request = routes.ApiRequest(tenant, params, dict(parse_qsl(query)), body)
-                answer = 200, _run(route, request, app), {}
+                answer = _run(route, request, app)
+            if rule is not None:
+                # Whatever the handling said, committed or not, the fault decides the answer.
+                answer = _fault_answer(rule, decision.index, _input_count(body))
         except ApiError as exc:
             answer = _error_answer(exc)
-        latency = decision.latency_ms / 1000
-        if decision.rule is not None and decision.rule.kind is FaultKind.DROP_AFTER:
-            return None, latency
-        return answer, latency
+        return answer, decision.latency_ms / 1000
 
     def _admin(self, path: str, raw: bytes) -> None:
         if not ipaddress.ip_address(self.client_address[0]).is_loopback:
@@ -177,7 +175,9 @@ class RequestHandler(BaseHTTPRequestHandler):
             return
         try:
             body = None if not raw.strip() else _body(_decode(raw))
-            answer: Answer = 200, handle_admin(self.server.app, self.command, path, body), {}
+            authorization = self.headers.get("Authorization")
+            result = handle_admin(self.server.app, self.command, path, body, authorization)
+            answer: Answer = 200, result, {}
         except ApiError as exc:
             answer = _error_answer(exc)
         self._send(answer)
@@ -222,16 +222,25 @@ class RequestHandler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
-def _run(route: routes.Route, request: routes.ApiRequest, app: Sandbox) -> dict[str, object]:
+def _run(route: routes.Route, request: routes.ApiRequest, app: Sandbox) -> Answer:
     try:
-        return route.handler(app, request)
-    except ApiError:
-        raise
+        return 200, route.handler(app, request), {}
+    except ApiError as exc:
+        return _error_answer(exc)
     except Exception as exc:
         # A sandbox bug still gets an answer that says so, and a traceback on stderr.
         logger.exception("%s failed", route.endpoint)
         message = f"Sandbox bug: {type(exc).__name__}: {exc}"
-        raise documented_error(500, "INTERNAL_SERVER_ERROR", message) from exc
+        return _error_answer(documented_error(500, "INTERNAL_SERVER_ERROR", message))
+
+
+def _fault_answer(rule: FaultRule, index: int, input_count: int) -> Answer | None:
+    """The answer of a firing rule, in place of the endpoint's (None: drop the connection)."""
+    if rule.kind in _DROPPING_KINDS:
+        return None
+    if rule.kind is FaultKind.ERROR_BODY:
+        return 200, error_body(), {}
+    return _error_answer(fault_error(rule, index, input_count))
 
 
 def _decode(raw: bytes) -> object:

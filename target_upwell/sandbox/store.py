@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 
 from .errors import (
     FOREIGN_KEY_VIOLATION,
-    UNIQUE_VIOLATION,
     ApiError,
     constraint_violation,
     not_null_violation_message,
+    unique_violation,
 )
 from .rows import COLUMNS, chunks, load, marks, new_rows, to_sql
 from .rules import ADDRESS_FIELDS
@@ -45,6 +45,7 @@ _INSERT_ADDRESS = (
 )
 _INSERT_RULE = "INSERT INTO customer_rules (id, customer_id, dueOption) VALUES (?, ?, ?)"
 _COUNT = "SELECT COUNT(*) FROM customers WHERE tenant = ?"
+_COUNT_WHERE = "SELECT COUNT(*) FROM customers WHERE tenant = ? AND ({})"
 _PAGE = "SELECT id FROM customers WHERE tenant = ? AND ({}) ORDER BY {} LIMIT ? OFFSET ?"
 
 
@@ -53,7 +54,7 @@ class Updated:
     """What an update did.
 
     Attributes:
-        customers: The matched customers, as the API returns them, after the update.
+        customers: The matched customers, as documented objects, after the update.
         rules_affected: How many ``customer_rules`` rows the rules update matched.
         rows_written: Customer rows whose columns were set plus rule rows set.
     """
@@ -112,7 +113,7 @@ class Store:
             customers: Checked and cast inputs.
 
         Returns:
-            The new customers in input order, as the API returns them.
+            The new customers in input order, as documented Customer objects.
 
         Raises:
             ApiError: ``constraint-violation`` for a NOT NULL, unique or foreign key error;
@@ -128,14 +129,13 @@ class Store:
                 raise constraint_violation(FOREIGN_KEY_VIOLATION)
             return rows.created
 
-    def get(self, tenant: str, customer_id: str) -> dict[str, object] | None:
-        """One customer of the tenant by id, or None."""
+    def rows(self, tenant: str) -> list[dict[str, object]]:
+        """Every customer of the tenant whole, every stored column, in id order."""
         with self._transaction() as db:
-            found = load(db, _ids(db, tenant, "id = ?", (customer_id,)))
-            return found[0] if found else None
+            return load(db, _ids(db, tenant, "1", ()), whole=True)
 
     def search(self, tenant: str, query: Query) -> list[dict[str, object]]:
-        """One page of the tenant's customers that match the query.
+        """One page of the tenant's customers that match the query, as documented objects.
 
         A search by source key must use the unique index: left alone, SQLite walks the
         (tenant, id) index to skip the sort and scans every customer of the tenant.
@@ -149,19 +149,20 @@ class Store:
             return load(db, [row[0] for row in rows])
 
     def page(self, tenant: str, query: Query) -> tuple[list[dict[str, object]], int]:
-        """One page of the tenant's customers, and how many the tenant has in all.
+        """One page of the tenant's customers that match the query, and how many match.
 
         Args:
             tenant: The tenant id.
-            query: The page (its limit, offset and order; ``where`` is ignored).
+            query: The filter, limit, offset and order.
 
         Returns:
-            The page, and the count regardless of limit and offset.
+            The page, and the count of matches regardless of limit and offset.
         """
         with self._transaction() as db:
-            total = int(db.execute(_COUNT, (tenant,)).fetchone()[0])
-            sql = _PAGE.format("1", query.order_by)
-            rows = db.execute(sql, (tenant, query.limit, query.offset))
+            count_sql = _COUNT_WHERE.format(query.where)
+            total = int(db.execute(count_sql, (tenant, *query.params)).fetchone()[0])
+            sql = _PAGE.format(query.where, query.order_by)
+            rows = db.execute(sql, (tenant, *query.params, query.limit, query.offset))
             return load(db, [row[0] for row in rows]), total
 
     def count(self, tenant: str) -> int:
@@ -301,7 +302,7 @@ def _count_rules(db: sqlite3.Connection, ids: list[str]) -> int:
 def _translate(exc: sqlite3.IntegrityError) -> ApiError:
     message = str(exc)
     if message.startswith("UNIQUE constraint failed: customers."):
-        return constraint_violation(UNIQUE_VIOLATION)
+        return unique_violation()
     if message.startswith("NOT NULL constraint failed: "):
         relation, _, column = message.removeprefix("NOT NULL constraint failed: ").partition(".")
         return constraint_violation(not_null_violation_message(column, relation))

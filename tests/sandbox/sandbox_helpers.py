@@ -14,6 +14,44 @@ import requests
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 30  # seconds: a bound for a stuck process or request, never a timing assertion
 
+# The documented Customer object (upwell-contract.md): exactly these fields, in every answer.
+CUSTOMER_KEYS = frozenset(
+    {
+        "addresses",
+        "balance",
+        "billToCustomerId",
+        "ccEmailAddresses",
+        "createdAt",
+        "customerRule",
+        "emailAddress",
+        "id",
+        "metadata",
+        "name",
+        "overdueBalance",
+        "overdueInvoiceCount",
+        "sourceSystem",
+        "sourceSystemId",
+        "updatedAt",
+    }
+)
+ADDRESS_KEYS = frozenset(
+    {
+        "city",
+        "country",
+        "id",
+        "stateOrProvince",
+        "streetLine1",
+        "streetLine2",
+        "type",
+        "zipOrPostalCode",
+    }
+)
+RULE_KEYS = frozenset({"dueOption", "id"})
+# Stored, writable, never returned by the API.
+UNDOCUMENTED_KEYS = frozenset(
+    {"collectorId", "deletedAt", "addressesLastUpdatedAt", "contactsLastUpdatedAt"}
+)
+
 
 @dataclasses.dataclass(frozen=True)
 class Api:
@@ -43,12 +81,31 @@ class Api:
     def get(self, path: str, **params: object) -> requests.Response:
         return self.call("GET", path, params=params)
 
+    def search(self, **body: Any) -> list[dict[str, Any]]:
+        """``POST customers/search`` with this body; fails the test on any error."""
+        response = self.post("customers/search", body)
+        assert response.status_code == 200, response.text
+        customers: list[dict[str, Any]] = response.json()["customers"]
+        return customers
+
     def bulk(self, *inputs: dict[str, Any]) -> list[dict[str, Any]]:
         """Create customers and return them; fails the test on any error."""
         response = self.post("bulk-customers", {"inputs": list(inputs)})
         assert response.status_code == 200, response.text
         returning: list[dict[str, Any]] = response.json()["createCustomers"]["returning"]
         return returning
+
+
+def documented(row: dict[str, Any]) -> dict[str, Any]:
+    """A stored row (``sandbox.customers()``) as the API shows it: the documented fields."""
+    return {key: value for key, value in row.items() if key in CUSTOMER_KEYS}
+
+
+def assert_documented(found: dict[str, Any]) -> None:
+    """Fail unless a customer of an answer has exactly the documented fields, at every level."""
+    assert set(found) == CUSTOMER_KEYS
+    assert all(set(address) == ADDRESS_KEYS for address in found["addresses"])
+    assert found["customerRule"] is None or set(found["customerRule"]) == RULE_KEYS
 
 
 def customer(source_id: str, **fields: Any) -> dict[str, Any]:

@@ -41,10 +41,13 @@ def test_stats_count_requests_by_endpoint_and_status(api, sandbox):
     assert stats["in_flight"] == 0
 
 
-def test_admin_calls_are_not_counted(sandbox):
+def test_admin_calls_are_not_counted(api, sandbox):
     sandbox.stats()
     sandbox.set_faults([])
-    sandbox.customers()  # an API call, counted
+    sandbox.set_readings(duplicate_status=409)
+    sandbox.readings()
+    sandbox.customers()
+    api.post("customers/search", {})  # an API call, counted
 
     assert sandbox.stats()["requests"] == {"customers-search": {"200": 1}}
 
