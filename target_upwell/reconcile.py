@@ -58,6 +58,10 @@ Key = tuple[str, str]
 logger = logging.getLogger("target-upwell")
 # What ``Reconciler.learn`` may learn: search hides some customers whose key exists.
 HIDES_DELETED = "search hides deleted customers"
+UNSEEN_MESSAGE = (
+    "Upwell holds a key its search does not show (a deleted customer, perhaps): deleted"
+    " customers that search misses are updated by key from now on."
+)
 
 
 class RowCap:
@@ -344,11 +348,32 @@ class _Job:
         self.client.pause(self.options.max_retries - retries_left)  # let a slow commit finish
         held = self.find(group)
         missing = [i for i in group if i.customer.key not in held]
+        committed = not missing
+        if missing and all(i.customer.scalars.get("deletedAt") for i in missing):
+            committed = self.insert_missing(missing, retries_left - 1)
+            missing = []
         for item in group:
             if item.customer.key in held:
-                self.settle_found(item, held[item.customer.key], committed=not missing)
+                self.settle_found(item, held[item.customer.key], committed=committed)
         if missing:
             self.insert_group(missing, retries_left - 1)
+
+    def insert_missing(self, missing: list[Item], retries_left: int) -> bool:
+        """Insert the deleted customers an ambiguous insert's search missed; True if it had landed.
+
+        Search may hide deleted customers, so their absence doesn't show that the insert
+        failed; their existence does: if this insert finds their keys taken, that one
+        committed (all or nothing), and they are its rows.
+        """
+        failure = self.send_insert(bulk_body(missing), list(map(KEY_OF, missing)))
+        if failure is None:
+            return False
+        if isinstance(failure, ConflictError):
+            self.reconciler.learn(HIDES_DELETED, UNSEEN_MESSAGE)
+            self.report.outcomes[Outcome.CREATED] += len(missing)
+            return True
+        self.after_failed_insert(missing, retries_left, failure)
+        return False
 
     def settle_found(self, item: Item, held: Json, *, committed: bool) -> None:
         """A row found after an ambiguous insert: ours if the insert committed and it matches.
@@ -419,11 +444,7 @@ class _Job:
         find is rejected; without it, one the update doesn't find is inserted.
         """
         if exc is not None:
-            self.reconciler.learn(
-                HIDES_DELETED,
-                "Upwell refused a key its search does not show (a deleted customer, perhaps):"
-                " deleted customers that search misses are updated by key from now on.",
-            )
+            self.reconciler.learn(HIDES_DELETED, UNSEEN_MESSAGE)
         body = update_body(item.customer, {})
         if body is None:  # never for a mapped customer: its fingerprint is always sent
             self.reject(item, Reason.API_REJECTED, exc)
