@@ -281,3 +281,17 @@ def test_on_20_row_pages_every_deletion_lands(sandbox: SandboxHandle, tmp_path: 
     assert (result.exit_code, result.stream(STREAM)["deleted"]) == (0, 120), result.log
     rows = stored(sandbox)
     assert sum(row["deletedAt"] is not None for row in rows.values()) == 120
+
+
+def test_on_the_documented_reading_a_rerun_costs_one_search_per_batch(
+    sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    records = [account(n) for n in range(1, 1001)]
+    run(sandbox, tmp_path, records)
+    before = sum(sandbox.stats()["requests"]["customers-search"].values())
+
+    again = run(sandbox, tmp_path, records)
+
+    searches = sum(sandbox.stats()["requests"]["customers-search"].values()) - before
+    assert (again.exit_code, again.stream(STREAM)["unchanged"]) == (0, 1000)
+    assert searches == 10
