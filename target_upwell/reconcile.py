@@ -159,6 +159,16 @@ class Reconciler:
             self._learned.add(topic)
         logger.info(message)
 
+    def note_unreturned(self, mapped: dict[str, Any], held: Json) -> None:
+        """Say once which documented fields Upwell's answers lack; they go by the fingerprint."""
+        for name in contract.CUSTOMER_FIELDS.intersection(mapped).difference(held):
+            consequence = (
+                "the fingerprint can't be read back, so every customer is updated on every run"
+                if name == "metadata"
+                else "a change to it is seen through the fingerprint in metadata"
+            )
+            self.learn(f"unreturned {name}", f"Upwell's answers don't carry {name}: {consequence}.")
+
     def knows(self, topic: str) -> bool:
         """True once ``learn`` has noted ``topic``."""
         return topic in self._learned
@@ -459,6 +469,7 @@ class _Job:
             self.report.addresses_not_updated += 1
         if rule_unsettable(item.customer, held):
             self.report.rules_not_updated += 1
+        self.reconciler.note_unreturned(item.customer.scalars, held)
         body = update_body(item.customer, held)
         if body is None:
             self.report.outcomes[Outcome.UNCHANGED] += 1

@@ -295,3 +295,21 @@ def test_on_the_documented_reading_a_rerun_costs_one_search_per_batch(
     searches = sum(sandbox.stats()["requests"]["customers-search"].values()) - before
     assert (again.exit_code, again.stream(STREAM)["unchanged"]) == (0, 1000)
     assert searches == 10
+
+
+@pytest.mark.usefixtures("reading")
+@pytest.mark.parametrize("fault", FAULTS.values(), ids=FAULTS.keys())
+def test_an_unproven_update_is_looked_at_before_it_is_sent_again(
+    sandbox: SandboxHandle, tmp_path: Path, fault: dict[str, Any]
+) -> None:
+    run(sandbox, tmp_path, [account(n, Active=True) for n in range(1, 201)])
+    sandbox.set_faults([fault])
+
+    result = run(sandbox, tmp_path, [account(n, Name=f"New {n}") for n in range(1, 201)])
+
+    assert result.exit_code == 0, result.log
+    counts = result.stream(STREAM)
+    assert (counts["updated"], counts["deleted"], counts["rejected"]) == (180, 20, 0)
+    rows = stored(sandbox)
+    assert all(rows[n]["name"] == f"New {n}" for n in range(1, 201))
+    assert sum(row["deletedAt"] is not None for row in rows.values()) == 20
