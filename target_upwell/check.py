@@ -1,0 +1,399 @@
+"""Ask an Upwell account, before a first load, whether it answers as the target assumes.
+
+``target-upwell-check [--config FILE] [--write-probe]`` reports one row per reading in
+``contract.READINGS``, and rows for the requests the target sends, each in one state:
+``confirmed``, ``differs, handled``, ``breaks`` or ``not checked``. A table on stdout, then the
+same as one JSON line. Without ``--config`` the settings come from ``TARGET_UPWELL_*``
+variables, which is how ``meltano invoke target-upwell:check`` hands them over.
+
+Read-only by default: besides reads, it sends two requests to write endpoints that change
+nothing (an empty bulk insert, and a PUT by source key for a key no customer holds).
+``--write-probe`` writes one probe customer (``check_probe``). The key and customer values
+are never printed.
+
+Exit codes: 0 nothing breaks; 1 something breaks, a bad config, or no usable answer;
+2 a bad command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, get_args
+
+from target_upwell import check_probe, contract, encoding, settings
+from target_upwell.check_probe import unclear
+from target_upwell.client import Tally, UpwellClient
+from target_upwell.errors import (
+    AmbiguousError,
+    AuthError,
+    RejectedError,
+    UpwellError,
+    WrongPathError,
+)
+from target_upwell.retry import RetryPolicy
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator, Mapping, Sequence
+
+    from target_upwell.client import Json
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+DEFAULT_MAX_RETRIES = 2  # a check wants a quick answer, not a patient one
+DEFAULT_TIMEOUT = 60.0
+ENV_PREFIX = "TARGET_UPWELL_"
+MISSING_ID = "no-such-customer"  # under the probe's sourceSystem, which no load writes
+EMPTY_INSERT = b'{"inputs":[]}'
+State = Literal["confirmed", "differs, handled", "breaks", "not checked"]
+STATES: tuple[State, ...] = get_args(State)
+# What only --write-probe checks: four readings, and the probe's own writes.
+PROBE_ROWS = (
+    "duplicate_key",
+    "row_error_path",
+    "address_types",
+    "deleted_in_search",
+    "probe_insert",
+    "probe_update",
+)
+# The readings, then rows for the requests the target sends and for what the probe does.
+ROW_NAMES = (
+    *(reading.name for reading in contract.READINGS),
+    *("search_request", "write_paths", "probe_insert", "probe_update"),
+)
+NEEDS_PROBE = "needs --write-probe (it writes one probe customer)"
+UNPROVOKED = (
+    "can't be provoked without a fault; the target looks up the keys of any write"
+    " whose answer is unclear before sending it again"
+)
+# Without these in an answer, the target can't match what Upwell holds to a record.
+VITAL_FIELDS = frozenset({"metadata", "sourceSystem", "sourceSystemId"})
+
+
+class ConfigError(Exception):
+    """The settings can't be used; the message names the file, variable or setting."""
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckConfig:
+    """The settings the check needs: the target's, with a smaller retry budget."""
+
+    api_key: str = dataclasses.field(repr=False)
+    api_url: str
+    request_timeout: float
+    max_retries: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Row:
+    """One line of the report: what was checked, its state, and what was seen."""
+
+    name: str
+    state: State
+    seen: str
+
+
+class Findings:
+    """The rows found so far, reported in a fixed order: the readings, then the others."""
+
+    def __init__(self) -> None:
+        """No row yet."""
+        self._rows: dict[str, Row] = {}
+
+    def note(self, name: str, state: State, seen: str) -> None:
+        """Set a row; a later note on the same row replaces the earlier one."""
+        self._rows[name] = Row(name, state, seen)
+
+    def state(self, name: str) -> State | None:
+        """The state of a row, None while it is unset."""
+        row = self._rows.get(name)
+        return row.state if row else None
+
+    def fill(self, state: State, seen: str) -> None:
+        """Set every row still unset, e.g. when the key was refused and nothing else asked."""
+        for name in ROW_NAMES:
+            self._rows.setdefault(name, Row(name, state, seen))
+
+    def rows(self) -> list[Row]:
+        """The rows in report order."""
+        return [self._rows[name] for name in ROW_NAMES if name in self._rows]
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing breaks."""
+        return all(row.state != "breaks" for row in self._rows.values())
+
+
+def read_config(path: str | None, environ: Mapping[str, str]) -> CheckConfig:
+    """The settings from a JSON config file, else from ``TARGET_UPWELL_*`` variables.
+
+    Raises:
+        ConfigError: an unreadable file, a missing key, or a bad value; named in one line.
+    """
+    raw = _from_file(path) if path else _from_env(environ)
+    where = f"--config {path}" if path else "the environment"
+    key = raw.get("api_key")
+    if not isinstance(key, str) or not key:
+        hint = "" if path else f" ({ENV_PREFIX}API_KEY)"
+        msg = f"api_key: missing from {where}{hint}; the check needs the key the target uses."
+        raise ConfigError(msg)
+    url = str(raw.get("api_url") or contract.DEFAULT_BASE_URL).rstrip("/")
+    # The target's own api_url rule: no key over plain http except to a loopback host.
+    problems = settings.problems({"api_url": url, "source_system": check_probe.PROBE_SYSTEM})
+    if problems:
+        raise ConfigError(problems[0])
+    try:
+        timeout = float(raw.get("request_timeout", DEFAULT_TIMEOUT))
+        retries = int(raw.get("max_retries", DEFAULT_MAX_RETRIES))
+    except (TypeError, ValueError):
+        timeout = retries = -1
+    if timeout <= 0 or retries < 0:
+        msg = "request_timeout must be a number above 0, max_retries a whole number 0 or more."
+        raise ConfigError(msg)
+    return CheckConfig(key, url, timeout, retries)
+
+
+def _from_file(path: str) -> dict[str, Any]:
+    try:
+        loaded = encoding.loads(Path(path).read_bytes())
+    except (OSError, ValueError) as exc:
+        msg = f"--config {path}: can't be read as JSON ({type(exc).__name__})"
+        raise ConfigError(msg) from None
+    if not isinstance(loaded, dict):
+        msg = f"--config {path}: must hold a JSON object"
+        raise ConfigError(msg)
+    return loaded
+
+
+def _from_env(environ: Mapping[str, str]) -> dict[str, Any]:
+    names = ("api_key", "api_url", "request_timeout", "max_retries")
+    return {
+        name: environ[ENV_PREFIX + name.upper()]
+        for name in names
+        if environ.get(ENV_PREFIX + name.upper())
+    }
+
+
+def run(client: UpwellClient, api_url: str, *, write_probe: bool) -> Findings:
+    """Every check, in the order a load would meet them; a refused key or path stops them.
+
+    Raises:
+        UpwellError: no usable answer (retries exhausted, a dropped write): no row is sure.
+    """
+    findings, tally = Findings(), Tally()
+    try:
+        _ask(client, tally, findings, write_probe=write_probe)
+    except AuthError as exc:
+        status = exc.problem.status
+        if findings.state("api_key") == "confirmed":
+            seen = f"accepted for reading, then refused with HTTP {status}: can it write?"
+        else:
+            seen = f"refused with HTTP {status}: check api_key (the raw key, no 'Bearer ')"
+        findings.note("api_key", "breaks", seen)
+        findings.fill("not checked", "the key was refused")
+    except WrongPathError as exc:
+        findings.note("paths", "breaks", str(exc))
+        findings.fill("not checked", "api_url does not serve Upwell's API (see paths)")
+    else:
+        findings.note("paths", "confirmed", f"every path asked answered under {api_url}")
+    return findings
+
+
+def _ask(client: UpwellClient, tally: Tally, findings: Findings, *, write_probe: bool) -> None:
+    client.check_key(tally)
+    findings.note("api_key", "confirmed", "accepted as the raw Authorization header")
+    _search_request(client, tally, findings)
+    page = _page_cap(client, tally, findings)
+    _fields(page, findings, "a page of the account's customers")
+    _write_paths(client, tally, findings)
+    for name in ("gateway_after_commit", "error_body_2xx"):
+        findings.note(name, "not checked", UNPROVOKED)
+    if not write_probe:
+        for name in PROBE_ROWS:
+            findings.note(name, "not checked", NEEDS_PROBE)
+        return
+    probe = check_probe.run(client, tally, findings)
+    if not page and probe is not None:
+        _fields([probe], findings, "the probe, read back (the account holds no other customer)")
+
+
+def _search_request(client: UpwellClient, tally: Tally, findings: Findings) -> None:
+    """The search the target sends: ``_eq`` and ``_in`` on the key, limit, offset, orderBy."""
+    where = {
+        "sourceSystem": {"_eq": check_probe.PROBE_SYSTEM},
+        "sourceSystemId": {"_in": [MISSING_ID]},
+    }
+    try:
+        found = client.search_page(where, tally)
+    except RejectedError as exc:
+        seen = f"refused ({exc.problem.describe()}): the target can't look customers up"
+        findings.note("search_request", "breaks", seen)
+        return
+    if found:
+        seen = f"a key no customer holds matched {len(found)} rows: the where filter is ignored"
+        findings.note("search_request", "breaks", seen)
+        return
+    seen = "where _eq/_in on the key, limit, offset and orderBy id: answered a customers list"
+    findings.note("search_request", "confirmed", seen)
+
+
+def _page_cap(client: UpwellClient, tally: Tally, findings: Findings) -> list[Json]:
+    """One page of every customer; a short one is followed once to tell a cap from the end."""
+    asked = contract.SEARCH_PAGE_LIMIT
+    page = client.search_page({}, tally, limit=asked)
+    rows = len(page)
+    if not page:
+        findings.note("search_page_cap", "not checked", "the account holds no customers")
+    elif rows >= asked:
+        seen = f"a page of {_count(rows, 'row')} (asked for {asked})"
+        findings.note("search_page_cap", "confirmed", seen)
+    elif client.search_page({}, tally, offset=rows, limit=asked):
+        seen = f"pages of {_count(rows, 'row')} (asked for {asked}): the target follows them"
+        findings.note("search_page_cap", "differs, handled", seen)
+    else:
+        seen = f"up to {_count(rows, 'row')}: all the account's customers are on one page"
+        findings.note("search_page_cap", "confirmed", seen)
+    return page
+
+
+def _fields(customers: Sequence[Json], findings: Findings, source: str) -> None:
+    """Compare the fields of the answers with the documented Customer object (names only)."""
+    if not customers:
+        findings.note("customer_fields", "not checked", "the account holds no customers")
+        return
+    seen = set().union(*customers)
+    missing = sorted(contract.CUSTOMER_FIELDS - seen)
+    extra = sorted(seen - contract.CUSTOMER_FIELDS)
+    vital = [name for name in missing if name in VITAL_FIELDS]
+    if vital:
+        text = f"{source} lacks {', '.join(vital)}: the target can't match or fingerprint"
+        findings.note("customer_fields", "breaks", text)
+    elif missing or extra:
+        parts = [f"also {', '.join(extra)} (compared directly)"] if extra else []
+        if missing:
+            parts.append(f"no {', '.join(missing)} (sent whenever the fingerprint changes)")
+        findings.note("customer_fields", "differs, handled", f"{source}: {'; '.join(parts)}")
+    else:
+        text = f"{source}: exactly the {len(seen)} documented fields"
+        findings.note("customer_fields", "confirmed", text)
+
+
+def _write_paths(client: UpwellClient, tally: Tally, findings: Findings) -> None:
+    """Both write endpoints, asked so that neither changes anything."""
+    try:
+        client.bulk_create(EMPTY_INSERT, [], tally)
+        insert = "an empty bulk insert answered no rows"
+    except RejectedError as exc:  # the path is there; the target never sends an empty insert
+        insert = f"an empty bulk insert was refused ({exc.problem.describe()})"
+    except AmbiguousError as exc:
+        findings.note("write_paths", *unclear("an empty bulk insert", exc))
+        return
+    body = {
+        "sourceSystem": check_probe.PROBE_SYSTEM,
+        "sourceSystemId": MISSING_ID,
+        "input": {"name": check_probe.PROBE_NAME},
+    }
+    try:
+        affected = client.update_by_source_id(body, tally)
+    except RejectedError as exc:
+        seen = f"a PUT by source key was refused ({exc.problem.describe()})"
+        findings.note("write_paths", "breaks", seen)
+        return
+    except AmbiguousError as exc:
+        findings.note("write_paths", *unclear("a PUT by source key", exc))
+        return
+    if affected:
+        seen = f"a PUT for a key no customer holds answered affectedRows {affected}, not 0"
+        findings.note("write_paths", "breaks", seen)
+        return
+    seen = (
+        f"{insert}; a PUT by source key for a key no customer holds answered affectedRows 0"
+        " (two requests to write endpoints that change nothing)"
+    )
+    findings.note("write_paths", "confirmed", seen)
+
+
+def report(findings: Findings, api_url: str) -> Iterator[str]:
+    """The table, a verdict, then the same rows as one JSON line."""
+    rows = findings.rows()
+    width = max(len(row.name) for row in rows)
+    state_width = max(len(state) for state in STATES)
+    yield f"target-upwell-check against {api_url}"
+    yield f"{'check':<{width}}  {'state':<{state_width}}  seen"
+    yield from (f"{row.name:<{width}}  {row.state:<{state_width}}  {row.seen}" for row in rows)
+    yield (
+        "Nothing breaks: the target can load into this account."
+        if findings.ok
+        else "Something breaks: fix each 'breaks' row before a first load."
+    )
+    payload = {
+        "target_upwell_check": {
+            "rows": [dataclasses.asdict(row) for row in rows],
+            "ok": findings.ok,
+        }
+    }
+    yield encoding.dumps(payload).decode()
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line."""
+    cli = argparse.ArgumentParser(
+        prog="target-upwell-check",
+        description="Check, before a first load, that an Upwell account answers as"
+        " target-upwell assumes. Read-only by default: besides reads it sends an empty bulk"
+        " insert and a PUT for a key no customer holds, which change nothing. Without"
+        f" --config, settings come from {ENV_PREFIX}* variables (as Meltano passes them).",
+    )
+    cli.add_argument(
+        "--config",
+        metavar="FILE",
+        help="the target's JSON config; api_key, api_url, request_timeout and max_retries"
+        f" are read (max_retries defaults to {DEFAULT_MAX_RETRIES} here)",
+    )
+    cli.add_argument(
+        "--write-probe",
+        action="store_true",
+        help="also write ONE probe customer (sourceSystem"
+        f" {check_probe.PROBE_SYSTEM}), reused by later runs and left marked deleted:"
+        " Upwell has no delete endpoint",
+    )
+    return cli
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the check; the exit code is 0 when nothing breaks, else 1."""
+    args = parser().parse_args(argv)
+    try:
+        config = read_config(args.config, os.environ)
+    except ConfigError as exc:
+        sys.stderr.write(f"target-upwell-check: {exc}\n")
+        return EXIT_FAILED
+    if args.write_probe:
+        _write(check_probe.notice())
+    policy = RetryPolicy(config.max_retries, time.sleep)
+    client = UpwellClient(
+        config.api_url, config.api_key, timeout=config.request_timeout, policy=policy, pool_size=1
+    )
+    try:
+        findings = run(client, config.api_url, write_probe=args.write_probe)
+    except UpwellError as exc:
+        sys.stderr.write(f"target-upwell-check: no usable answer from {config.api_url}: {exc}\n")
+        return EXIT_FAILED
+    finally:
+        client.close()
+    _write(report(findings, config.api_url))
+    return EXIT_OK if findings.ok else EXIT_FAILED
+
+
+def _write(lines: Iterable[str]) -> None:
+    for line in lines:
+        print(line)  # noqa: T201 (the report is this command's stdout)
+    sys.stdout.flush()
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
