@@ -9,9 +9,9 @@ blindly when it writes: ``AmbiguousError`` goes to the caller, which reconciles 
 from __future__ import annotations
 
 import logging
+import operator
 import threading
 import time
-from collections import Counter
 from dataclasses import dataclass, replace
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 Json = dict[str, Any]
 Key = tuple[str, str]
+_ROW_KEY = operator.itemgetter("sourceSystem", "sourceSystemId")
 
 logger = logging.getLogger("target-upwell")
 
@@ -311,18 +312,21 @@ class UpwellClient:
 
 
 def _returns(keys: Collection[Key]) -> Callable[[Json], str | None]:
-    """A bulk insert is done when it returns one row per input, matched by key."""
+    """A bulk insert is done when it returns one row per input, matched by key.
+
+    The inputs' keys are distinct (a batch is deduplicated), so equal counts and equal key
+    sets mean one row each.
+    """
 
     def proof(answer: Json) -> str | None:
         returning = (answer.get("createCustomers") or {}).get("returning")
         if not isinstance(returning, list):
             return "the answer has no createCustomers.returning"
-        got = Counter(
-            (row.get("sourceSystem"), row.get("sourceSystemId"))
-            for row in returning
-            if isinstance(row, dict)
-        )
-        if got != Counter(keys):
+        try:
+            matched = len(returning) == len(keys) and set(map(_ROW_KEY, returning)) == set(keys)
+        except (KeyError, TypeError):  # a row that is not a customer object
+            matched = False
+        if not matched:
             return f"the answer returns {len(returning)} rows that don't match the {len(keys)} sent"
         return None
 
