@@ -1,4 +1,4 @@
-"""Admin endpoints under ``/_sandbox/``: stats, faults, readings, stored rows and reset.
+"""Admin endpoints under ``/_sandbox/``: stats, faults, readings, limits, stored rows, reset.
 
 None needs a key, but ``GET /_sandbox/customers`` takes one to choose the tenant.
 """
@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from .errors import bad_request, documented_error
 from .fault_rules import FaultRule, FaultRuleError, parse_rule
+from .limits import LimitError
 from .readings import ReadingError
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ def handle_admin(
         The JSON answer.
 
     Raises:
-        ApiError: 404 for an unknown admin path, 400 for a bad fault plan or reading, 401
+        ApiError: 404 for an unknown admin path, 400 for a bad fault plan, reading or limit, 401
             for stored rows without a known key.
     """
     action = _ACTIONS.get((method, path.rstrip("/").removeprefix(PREFIX)))
@@ -62,6 +63,17 @@ def _set_readings(app: Sandbox, body: object, _authorization: str | None) -> dic
     try:
         return app.readings.update(body).to_json()
     except ReadingError as exc:
+        raise bad_request(str(exc), exc.key) from exc
+
+
+def _limits(app: Sandbox, _body: object, _authorization: str | None) -> dict[str, object]:
+    return app.limits.current().to_json()
+
+
+def _set_limits(app: Sandbox, body: object, _authorization: str | None) -> dict[str, object]:
+    try:
+        return app.limits.update(body).to_json()
+    except LimitError as exc:
         raise bad_request(str(exc), exc.key) from exc
 
 
@@ -103,6 +115,8 @@ _ACTIONS: dict[tuple[str, str], Action] = {
     ("GET", "customers"): _customers,
     ("GET", "readings"): _readings,
     ("PUT", "readings"): _set_readings,
+    ("GET", "limits"): _limits,
+    ("PUT", "limits"): _set_limits,
     ("GET", "stats"): _stats,
     ("GET", "faults"): _faults,
     ("PUT", "faults"): _set_faults,

@@ -1,4 +1,4 @@
-"""The sandbox's state: the store, the tenants' keys, the fault plan, the stats, the readings."""
+"""The sandbox's state: the store, the tenants' keys, faults, stats, readings and limits."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ import hashlib
 from typing import TYPE_CHECKING
 
 from .errors import documented_error
+from .limits import Limiter
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
+    from contextlib import ExitStack
 
     from .faults import FaultPlan
     from .readings import ReadingsHolder
@@ -54,6 +56,7 @@ class Sandbox:
         faults: The fault plan in force.
         tenants: Accepted API key to tenant id.
         readings: The readings in force, and those of the command line.
+        limits: The server limits in force, and those of the command line.
     """
 
     store: Store
@@ -61,6 +64,7 @@ class Sandbox:
     faults: FaultPlan
     tenants: Mapping[str, str]
     readings: ReadingsHolder
+    limits: Limiter = dataclasses.field(default_factory=Limiter)
 
     def authenticate(self, authorization: str | None) -> str:
         """Find the tenant of a request from its ``Authorization`` header.
@@ -86,9 +90,28 @@ class Sandbox:
             )
         return tenant
 
+    def admit(self, held: ExitStack) -> None:
+        """Let an API request past the server limits, or refuse it.
+
+        Args:
+            held: Where the admitted request's place in flight is released, once answered.
+
+        Raises:
+            ApiError: 429 ``RATE_LIMIT_EXCEEDED``, counted in the stats by the limit.
+        """
+        refusal = self.limits.admit()
+        if refusal is not None:
+            self.stats.count_refusal(refusal.limit)
+            raise refusal.error()
+        held.callback(self.limits.release)
+
     def reset(self) -> None:
-        """Empty every table, zero the stats, remove every fault rule, restore the readings."""
+        """Empty every table, zero the stats, remove every fault rule, restore the readings.
+
+        The limits return to those of the command line, with a full bucket.
+        """
         self.store.reset()
         self.stats.clear()
         self.faults.clear()
         self.readings.reset()
+        self.limits.reset()

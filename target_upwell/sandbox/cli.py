@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from .app import DEFAULT_API_KEY, Sandbox, tenant_id, tenants_for
 from .fault_rules import FaultRule, FaultRuleError, parse_rule, parse_spec
 from .faults import FaultPlan
+from .limits import Limiter, Limits
 from .query import Query
 from .readings import CHOICES, DEFAULT_SEARCH_MAX_LIMIT, Readings, ReadingsHolder
 from .schema import MEMORY
@@ -54,7 +55,7 @@ customers-update-by-id, customers-update-by-source. gateway_after_commit and err
 fire on writes only (bulk-customers, customers-create, customers-update-by-*): without
 endpoint= they match every write, and every=N counts writes only. The admin endpoint
 PUT /_sandbox/faults takes the same rules as JSON; PUT /_sandbox/readings changes the
-readings at runtime. See docs/sandbox.md.
+readings at runtime, and PUT /_sandbox/limits the server limits. See docs/sandbox.md.
 """
 
 
@@ -68,7 +69,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         The exit status: 0 on success.
     """
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="sandbox: %(message)s")
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "rate_burst", None) is not None and args.rate_limit is None:
+        parser.error("--rate-burst needs --rate-limit")
     return int(args.run(args))
 
 
@@ -111,6 +115,7 @@ def _parser() -> argparse.ArgumentParser:
     faults.add_argument(
         "--max-inputs", type=_count, metavar="N", help="answer 413 to bulk requests over N inputs"
     )
+    _add_limits(serve)
     _add_readings(serve)
     serve.set_defaults(run=_serve)
     show = commands.add_parser(
@@ -122,6 +127,20 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--api-key", metavar="KEY", help="show only this key's tenant")
     show.set_defaults(run=_show)
     return parser
+
+
+def _add_limits(serve: argparse.ArgumentParser) -> None:
+    limits = serve.add_argument_group("server limits", "answered 429 RATE_LIMIT_EXCEEDED")
+    limits.add_argument(
+        "--rate-limit", type=_rate, metavar="R", help="at most R API requests a second (bucket)"
+    )
+    limits.add_argument(
+        "--rate-burst", type=_positive, metavar="B",
+        help="the bucket holds B requests (default: R rounded up, at least 1)",
+    )  # fmt: skip
+    limits.add_argument(
+        "--max-in-flight", type=_positive, metavar="C", help="at most C API requests at once"
+    )
 
 
 def _add_readings(serve: argparse.ArgumentParser) -> None:
@@ -151,6 +170,14 @@ def _positive(text: str) -> int:
         msg = f"must be 1 or more, got {value}"
         raise argparse.ArgumentTypeError(msg)
     return value
+
+
+def _rate(text: str) -> float:
+    value = float(text)
+    if not 0 < value < float("inf"):
+        msg = f"must be a number above 0, got {text}"
+        raise argparse.ArgumentTypeError(msg)
+    return int(value) if value.is_integer() else value  # 8, not 8.0, in /_sandbox/limits
 
 
 def _count(text: str) -> int:
@@ -185,12 +212,14 @@ def _serve(args: argparse.Namespace) -> int:
     store = Store.open(args.db or MEMORY)
     rules = _startup_rules(args)
     readings = Readings(**{name: getattr(args, name) for name in Readings().to_json()})
+    limits = Limits(args.rate_limit, args.rate_burst, args.max_in_flight)
     app = Sandbox(
         store,
         Stats(),
         FaultPlan(rules, args.seed),
         tenants_for(args.api_keys or [DEFAULT_API_KEY]),
         ReadingsHolder(readings),
+        Limiter(limits),
     )
     try:
         server = SandboxServer((args.host, args.port), app)
@@ -204,6 +233,8 @@ def _serve(args: argparse.Namespace) -> int:
     )  # fmt: skip
     if readings != Readings():
         logger.info("readings: %s", json.dumps(readings.to_json()))
+    if limits != Limits():
+        logger.info("limits: %s", json.dumps(limits.to_json()))
     return _run(server, app)
 
 

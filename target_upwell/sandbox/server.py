@@ -11,6 +11,7 @@ import json
 import logging
 import sys
 import time
+from contextlib import ExitStack
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -124,9 +125,10 @@ class RequestHandler(BaseHTTPRequestHandler):
         else:
             route, params = found
             endpoint = route.endpoint
-            with app.stats.in_flight():
+            # `held` releases the request's place under the in-flight cap once it is answered.
+            with app.stats.in_flight(), ExitStack() as held:
                 answer, latency = self._serve(
-                    route, {k: unquote(v) for k, v in params.items()}, query, raw
+                    route, {k: unquote(v) for k, v in params.items()}, query, raw, held
                 )
                 data = None if answer is None else _encode(answer[1]).encode()
                 # Injected latency is the time from request to answer, the sandbox's own
@@ -142,18 +144,20 @@ class RequestHandler(BaseHTTPRequestHandler):
             self._send(answer, data)
 
     def _serve(
-        self, route: routes.Route, params: dict[str, str], query: str, raw: bytes
+        self, route: routes.Route, params: dict[str, str], query: str, raw: bytes, held: ExitStack
     ) -> tuple[Answer | None, float]:
         """Work out the answer to an API request (None: drop the connection), and its latency.
 
-        The latency is in seconds: what the firing ``latency`` rules add up to.
+        The latency is in seconds: what the firing ``latency`` rules add up to. A request the
+        server limits refuse meets no fault and no latency: it is answered at once.
         """
         app = self.server.app
         decision = Decision()
         answer: Answer | None
         try:
             tenant = app.authenticate(self.headers.get("Authorization"))
-            # Auth, then the body's syntax, then faults: a fault never hides a client's own bug.
+            app.admit(held)
+            # Auth, limits, the body's syntax, then faults: a fault never hides a client's bug.
             body = _body(_decode(raw)) if self.command != "GET" else {}
             decision = app.faults.decide(route.endpoint, _input_count(body))
             rule = decision.rule

@@ -7,6 +7,8 @@ from collections import Counter
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from .limits import IN_FLIGHT, RATE
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -25,6 +27,7 @@ class Stats:
         self._requests: dict[str, Counter[str]] = {}
         self._inserted = 0
         self._updated = 0
+        self._refused: Counter[str] = Counter()
 
     def clear(self) -> None:
         """Zero every counter. Requests in flight right now still finish and are counted."""
@@ -33,6 +36,7 @@ class Stats:
             self._requests = {}
             self._inserted = 0
             self._updated = 0
+            self._refused = Counter()
 
     @contextmanager
     def in_flight(self) -> Iterator[None]:
@@ -67,12 +71,22 @@ class Stats:
             self._inserted += inserted
             self._updated += updated
 
+    def count_refusal(self, limit: str) -> None:
+        """Count one request refused by a server limit (it is also `record`ed, as 429).
+
+        Args:
+            limit: The limit that refused it: ``rate`` or ``in_flight``.
+        """
+        with self._lock:
+            self._refused[limit] += 1
+
     def snapshot(self) -> dict[str, object]:
         """The counters as the ``/_sandbox/stats`` JSON.
 
         Returns:
             ``requests`` (endpoint to status to count), ``rows_inserted``, ``rows_updated``,
-            ``max_in_flight`` and ``in_flight``.
+            ``max_in_flight``, ``in_flight``, and ``refused_rate`` and ``refused_in_flight``
+            (requests answered 429 by a server limit).
         """
         with self._lock:
             return {
@@ -81,4 +95,6 @@ class Stats:
                 "rows_updated": self._updated,
                 "max_in_flight": self._max_in_flight,
                 "in_flight": self._in_flight,
+                "refused_rate": self._refused[RATE],
+                "refused_in_flight": self._refused[IN_FLIGHT],
             }

@@ -26,6 +26,9 @@ def test_serve_help_documents_the_fault_flags():
         "--fault",
         "--seed",
         "--max-inputs",
+        "--rate-limit",
+        "--rate-burst",
+        "--max-in-flight",
     ):
         assert flag in result.stdout
     assert "kind=status,status=503,every=7" in result.stdout

@@ -86,6 +86,8 @@ def test_reset_zeroes_the_stats(api, sandbox):
         "rows_updated": 0,
         "max_in_flight": 0,
         "in_flight": 0,
+        "refused_rate": 0,
+        "refused_in_flight": 0,
     }
 
 
