@@ -373,17 +373,24 @@ class _Job:
 
         Search may hide deleted customers, so their absence doesn't show that the insert
         failed; their existence does: if this insert finds their keys taken, that one
-        committed (all or nothing), and they are its rows.
+        committed (all or nothing), and they are its rows. This insert's own unclear answer
+        is asked again, as search can't settle it either.
         """
-        failure = self.send_insert(bulk_body(missing), list(map(KEY_OF, missing)))
-        if failure is None:
-            return False
-        if isinstance(failure, ConflictError):
-            self.reconciler.learn(HIDES_DELETED, UNSEEN_MESSAGE)
-            self.report.outcomes[Outcome.CREATED] += len(missing)
-            return True
-        self.after_failed_insert(missing, retries_left, failure)
-        return False
+        body, keys = bulk_body(missing), list(map(KEY_OF, missing))
+        while True:
+            failure = self.send_insert(body, keys)
+            if failure is None:
+                return False
+            if isinstance(failure, ConflictError):
+                self.reconciler.learn(HIDES_DELETED, UNSEEN_MESSAGE)
+                self.report.outcomes[Outcome.CREATED] += len(missing)
+                return True
+            if not isinstance(failure, AmbiguousError) or retries_left == 0:
+                self.after_failed_insert(missing, retries_left, failure)
+                return False
+            retries_left -= 1
+            self.report.tally.retries += 1
+            self.client.pause(self.options.max_retries - retries_left)
 
     def settle_found(self, item: Item, held: Json, *, committed: bool) -> None:
         """A row found after an ambiguous insert: ours if the insert committed and it matches.
