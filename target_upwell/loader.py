@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING
 
 from target_upwell.batching import Batch, by_position
 from target_upwell.outcomes import Outcome, Reason, Rejection, RejectionLog
+from target_upwell.reconcile import Report
 
 if TYPE_CHECKING:
     from target_upwell.batching import Item
     from target_upwell.checkpoint import Checkpoints
     from target_upwell.deadletter import DeadLetterWriter
     from target_upwell.outcomes import Summary
-    from target_upwell.reconcile import Reconciler, Report
+    from target_upwell.reconcile import Reconciler
 
 
 class Loader:
@@ -147,12 +148,14 @@ class Loader:
             raise self.failure
 
     def _run(self, batch: Batch, final: bool) -> None:  # noqa: FBT001 (a pool callback)
+        report = Report(batch.stream)
         try:
             if self.failure is None:
-                self._record(self._reconciler.load(batch, final=final))
+                self._settle(self._reconciler.load(batch, final=final, report=report))
                 self._checkpoints.settle(batch.token)
         except BaseException as exc:  # noqa: BLE001 (handed to the main thread, re-raised there)
             self._fail(exc)
+        self._count(report)  # what its requests did happened in Upwell, settled or not
         with self._changed:
             self._in_flight.remove(batch)
             try:
@@ -203,11 +206,15 @@ class Loader:
         with self._changed:
             self._deferred.setdefault(report.stream, []).extend(report.deferred)
 
-    def _record(self, report: Report) -> None:
+    def _settle(self, report: Report) -> None:
+        """The batch's rejections and deferred customers; its STATE may then go."""
         if report.deferred:
             self._defer(report)
         for rejection in report.rejections:
             self.reject(rejection)
+
+    def _count(self, report: Report) -> None:
+        """The batch's outcomes and requests, in the summary."""
         for outcome, n in report.outcomes.items():
             self._summary.count(report.stream, outcome, n)
         self._summary.add(

@@ -133,13 +133,14 @@ class Reconciler:
         """True when the stream's next batch should go to one bulk insert, unsearched."""
         return not self.options.upsert or self.expects_new_keys(stream)
 
-    def load(self, batch: Batch, *, final: bool = False) -> Report:
+    def load(self, batch: Batch, *, final: bool = False, report: Report | None = None) -> Report:
         """Settle every item of the batch: loaded, unchanged, or rejected with its reason.
 
         A customer whose parent is not in Upwell yet is deferred, unless ``final``: the
-        run's last pass, where a parent still missing is a reject.
+        run's last pass, where a parent still missing is a reject. The outcomes go into
+        ``report`` as they happen, so a batch cut short still shows what it did.
         """
-        job = _Job(self, batch, final=final)
+        job = _Job(self, batch, report or Report(batch.stream), final=final)
         job.run()
         return job.report
 
@@ -182,14 +183,16 @@ class Reconciler:
 class _Job:
     """The work of one batch; holds its report so the recursion stays readable."""
 
-    def __init__(self, reconciler: Reconciler, batch: Batch, *, final: bool) -> None:
+    def __init__(
+        self, reconciler: Reconciler, batch: Batch, report: Report, *, final: bool
+    ) -> None:
         self.batch = batch
         self.ahead = True  # the first insert may use the body encoded ahead; no later one
         self.client = reconciler.client
         self.options = reconciler.options
         self.cap = reconciler.cap
         self.reconciler = reconciler
-        self.report = Report(batch.stream)
+        self.report = report
         self.final = final
 
     def run(self) -> None:

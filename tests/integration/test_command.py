@@ -184,3 +184,67 @@ def _wait_for_requests(sandbox: SandboxHandle, count: int) -> None:
         time.sleep(0.02)
     msg = f"the target made fewer than {count} requests"
     raise AssertionError(msg)
+
+
+@pytest.mark.parametrize("latency_ms", [300, 2000])
+def test_the_summary_after_sigterm_counts_what_landed_in_flight_too(
+    sandbox: SandboxHandle, tmp_path: Path, latency_ms: int
+) -> None:
+    sandbox.set_faults([{"kind": "latency", "ms": latency_ms}])
+    cfg = config(sandbox.url, sandbox.api_key, tmp_path, batch_size_rows=100)
+    process = _start(cfg, tmp_path, singer([record(n) for n in range(1, 3001)], state_every=100))
+    _wait_for_in_flight(sandbox, 4)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+
+    sandbox.set_faults([])
+    assert process.returncode == 143
+    summary = next(
+        json.loads(line)["target_upwell_summary"]
+        for line in stderr.decode().splitlines()
+        if line.startswith('{"target_upwell_summary"')
+    )
+    counts = summary["streams"][STREAM]
+    landed = len(sandbox.customers())
+    assert landed > 0
+    assert counts["created"] == landed
+    assert counts["requests"] == sum(sum(s.values()) for s in sandbox.stats()["requests"].values())
+
+
+def test_after_sigterm_updates_made_by_a_batch_cut_short_are_counted(
+    sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    cfg = config(sandbox.url, sandbox.api_key, tmp_path, batch_size_rows=50)
+    run_command(cfg, singer([record(n) for n in range(1, 201)]), tmp_path)
+    sandbox.set_faults([{"kind": "latency", "ms": 100}])
+    before = sandbox.stats()
+    renamed = [record(n, name=f"Renamed {n}") for n in range(1, 201)]
+    process = _start(cfg, tmp_path, singer(renamed, state_every=50))
+    _wait_for_requests(sandbox, sum(sum(s.values()) for s in before["requests"].values()) + 12)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+
+    sandbox.set_faults([])
+    assert process.returncode == 143
+    summary = next(
+        json.loads(line)["target_upwell_summary"]
+        for line in stderr.decode().splitlines()
+        if line.startswith('{"target_upwell_summary"')
+    )
+    after = sandbox.stats()
+    counts = summary["streams"][STREAM]
+    assert counts["updated"] == after["rows_updated"] - before["rows_updated"] > 0
+    assert counts["requests"] == sum(sum(s.values()) for s in after["requests"].values()) - sum(
+        sum(s.values()) for s in before["requests"].values()
+    )
+
+
+def _wait_for_in_flight(sandbox: SandboxHandle, count: int) -> None:
+    """Poll until ``count`` requests are in the sandbox at once (a bound, not a timing test)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if sandbox.stats()["in_flight"] >= count:
+            return
+        time.sleep(0.01)
+    msg = f"never {count} requests in flight"
+    raise AssertionError(msg)

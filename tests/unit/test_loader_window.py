@@ -46,7 +46,7 @@ class HeldReconciler:
     def inserts_straight_away(self, _stream: str) -> bool:
         return False  # nothing to encode ahead: the batches here are never sent
 
-    def load(self, batch: Batch, *, final: bool = False) -> Report:
+    def load(self, batch: Batch, *, final: bool = False, report: Report | None = None) -> Report:
         name = batch.items[0].customer.source_id
         with self._changed:
             self.overlaps.extend(batch.keys & self.running)
@@ -58,7 +58,7 @@ class HeldReconciler:
         if name.startswith("fail"):
             msg = "the API stopped the run"
             raise RuntimeError(msg)
-        report = Report(batch.stream)
+        report = report or Report(batch.stream)
         if name in self.defer and not final:
             report.deferred = list(batch.items)
         with self._changed:
