@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, replace
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import requests
 import requests.adapters
@@ -27,6 +28,7 @@ from target_upwell.errors import (
     RetriesExhaustedError,
     StoppingError,
     TransientError,
+    UnreachableError,
     WrongPathError,
     classify,
     parse_problem,
@@ -128,6 +130,8 @@ class UpwellClient:
         Once ``stop`` is set, no new request starts.
         """
         self._base = base_url.rstrip("/")
+        parts = urlsplit(self._base)
+        self._host = f"{parts.hostname}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
         self._stop = stop or threading.Event()
         self._timeout = timeout
         self._policy = policy
@@ -239,11 +243,18 @@ class UpwellClient:
                 if isinstance(exc, AmbiguousError) and not idempotent:
                     raise
                 error = exc
+            failed = f"{method} {path} to {self._host} failed: {_described(error)}"
+            if error.problem.code in _UNMENDING and attempt >= 1:
+                msg = f"{failed}; gave up after {attempt + 1} attempts. Check api_url"
+                raise UnreachableError(msg) from error
             if attempt == self._policy.max_retries:
-                msg = f"{method} {path} still failing after {attempt} retries: {error}"
+                msg = f"{failed}; still failing after {attempt} retries"
                 raise RetriesExhaustedError(msg) from error
-            tally.retries += 1
             wait = error.retry_after if error.retry_after is not None else next(waits)
+            logger.info(
+                "%s; retry %d of %d in %.1f s", failed, attempt + 1, self._policy.max_retries, wait
+            )
+            tally.retries += 1
             self._policy.sleep(wait)
         raise AssertionError  # pragma: no cover (the loop always returns or raises)
 
@@ -361,12 +372,58 @@ def _read_environment(session: requests.Session, url: str) -> None:
     session.trust_env = False
 
 
+# A failure that more retries in the next seconds won't mend: stop after a second attempt.
+_UNMENDING = frozenset({"DNS", "TLS"})
+_CAUSES = {
+    "DNS": "DNS, the host name does not resolve",
+    "proxy": "proxy, the proxy refused or failed the connection",
+    "TLS": "TLS, the secure connection failed (certificate or protocol)",
+    "refused": "connection refused, nothing is listening there",
+    "connect timeout": "connect timeout, the host did not answer",
+    "timeout": "timeout, no answer in request_timeout",
+    "dropped": "connection dropped before an answer",
+}
+
+
+def _described(error: TransientError) -> str:
+    """The cause of a failed attempt: the network's, or the status the API answered."""
+    problem = error.problem
+    return _CAUSES.get(problem.code, problem.code) if problem.status == 0 else problem.describe()
+
+
 def _translate(exc: requests.exceptions.RequestException, what: str) -> TransientError:
-    """A failure before the request left is plainly transient; after, it is ambiguous."""
-    problem = ApiProblem(0, type(exc).__name__, f"{what}: no answer ({type(exc).__name__})")
-    if isinstance(exc, requests.exceptions.ConnectTimeout) or _never_connected(exc):
+    """A failure before the request left is plainly transient; after, it is ambiguous.
+
+    The problem's code names the cause, for the log: DNS, TLS, refused, timeout, dropped.
+    """
+    cause = _cause(exc)
+    problem = ApiProblem(0, cause, f"{what}: no answer ({type(exc).__name__})")
+    if cause in {"DNS", "TLS", "proxy", "refused", "connect timeout"} or _never_connected(exc):
         return TransientError(problem)
     return AmbiguousError(problem)
+
+
+def _cause(exc: requests.exceptions.RequestException) -> str:
+    """Why no answer came, in a word a user can act on."""
+    for kind, cause in _CAUSE_OF:  # in order: ProxyError and SSLError are ConnectionErrors too
+        if isinstance(exc, kind):
+            return cause
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    if isinstance(reason, urllib3.exceptions.NameResolutionError):
+        return "DNS"
+    if isinstance(reason, urllib3.exceptions.NewConnectionError) and isinstance(
+        reason.__cause__, ConnectionRefusedError
+    ):
+        return "refused"
+    return "dropped"
+
+
+_CAUSE_OF: tuple[tuple[type[Exception], str], ...] = (
+    (requests.exceptions.ProxyError, "proxy"),
+    (requests.exceptions.SSLError, "TLS"),
+    (requests.exceptions.ConnectTimeout, "connect timeout"),
+    (requests.exceptions.Timeout, "timeout"),
+)
 
 
 def _never_connected(exc: requests.exceptions.RequestException) -> bool:

@@ -6,6 +6,7 @@ The tree::
     ├── FatalError              stop the run (exit 1): bad key, bad config, retries exhausted
     │   ├── AuthError           401 / 403: the key was rejected; never retried
     │   ├── WrongPathError      404 / 405 from a path we call: `api_url` is wrong
+    │   ├── UnreachableError    DNS or TLS failed twice: `api_url`'s host can't be reached
     │   └── RetriesExhaustedError
     ├── StoppingError           the run is stopping: leave the batch unsettled
     ├── TransientError          retry with backoff: 429, 5xx, a connection that never got through
@@ -123,6 +124,10 @@ class ConflictError(ApiError):
 
 class RejectedError(ApiError):
     """A permanent error for the rows sent; the bad rows go to the dead-letter file."""
+
+
+class UnreachableError(FatalError):
+    """The host of ``api_url`` does not resolve, or its TLS fails: retrying won't mend it."""
 
 
 class RetriesExhaustedError(FatalError):

@@ -115,7 +115,7 @@ def test_https_proxy_is_asked_for_a_tunnel(
 ) -> None:
     monkeypatch.setenv("HTTPS_PROXY", server.url)
 
-    with pytest.raises(RetriesExhaustedError, match="ProxyError"):
+    with pytest.raises(RetriesExhaustedError, match="proxy refused or failed"):
         _check_key("https://upwell.invalid")
 
     assert server.targets == ["CONNECT upwell.invalid:443"]
