@@ -11,10 +11,9 @@ from __future__ import annotations
 import logging
 import operator
 import threading
-import time
 from dataclasses import dataclass, replace
 from importlib import metadata
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
 import requests
@@ -24,6 +23,7 @@ import urllib3.exceptions
 from target_upwell import contract, encoding
 from target_upwell.errors import (
     AmbiguousError,
+    ApiError,
     ApiProblem,
     RetriesExhaustedError,
     StoppingError,
@@ -33,6 +33,7 @@ from target_upwell.errors import (
     classify,
     parse_problem,
 )
+from target_upwell.pace import Pace, Verdict
 from target_upwell.retry import RetryPolicy, retry_after_seconds
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ class Tally:
 
     requests: int = 0
     retries: int = 0
+    refusals: int = 0  # refusals the pace absorbed: slowed down, not retries
 
 
 class PageCap:
@@ -87,26 +89,12 @@ class PageCap:
         )
 
 
-class RateLimiter:
-    """Spaces requests at least ``1 / per_second`` apart, across every thread."""
+class _Answer(NamedTuple):
+    """What came back for one request."""
 
-    def __init__(self, per_second: float | None, sleep: Callable[[float], None]) -> None:
-        """No limit when ``per_second`` is None."""
-        self._interval = 1.0 / per_second if per_second else 0.0
-        self._sleep = sleep
-        self._lock = threading.Lock()
-        self._next = 0.0
-
-    def wait(self) -> None:
-        """Block until this request's turn."""
-        if not self._interval:
-            return
-        with self._lock:
-            now = time.monotonic()
-            start = max(now, self._next)
-            self._next = start + self._interval
-        if start > now:
-            self._sleep(start - now)
+    status: int
+    content: bytes
+    retry_after: float | None
 
 
 class UpwellClient:
@@ -119,7 +107,7 @@ class UpwellClient:
         *,
         timeout: float,
         policy: RetryPolicy,
-        limiter: RateLimiter | None = None,
+        pace: Pace | None = None,
         pool_size: int = 4,
         session: requests.Session | None = None,
         stop: threading.Event | None = None,
@@ -135,7 +123,7 @@ class UpwellClient:
         self._stop = stop or threading.Event()
         self._timeout = timeout
         self._policy = policy
-        self._limiter = limiter or RateLimiter(None, policy.sleep)
+        self._pace = pace or Pace(pool_size, sleep=policy.sleep)
         self._session = session or requests.Session()
         adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=pool_size)
         self._session.mount("http://", adapter)
@@ -236,13 +224,18 @@ class UpwellClient:
         """
         data = payload if isinstance(payload, bytes) or payload is None else encoding.dumps(payload)
         waits = self._policy.waits()
-        for attempt in range(self._policy.max_retries + 1):
+        attempt = 0
+        while True:
             try:
                 return self._attempt(method, path, data, tally, proof)
             except TransientError as exc:
                 if isinstance(exc, AmbiguousError) and not idempotent:
                     raise
                 error = exc
+            if error.absorbed:  # the pace slowed down instead: not a retry
+                tally.refusals += 1
+                self._policy.sleep(error.retry_after or 0.0)
+                continue
             failed = f"{method} {path} to {self._host} failed: {_described(error)}"
             if error.problem.code in _UNMENDING and attempt >= 1:
                 msg = f"{failed}; gave up after {attempt + 1} attempts. Check api_url"
@@ -254,9 +247,9 @@ class UpwellClient:
             logger.info(
                 "%s; retry %d of %d in %.1f s", failed, attempt + 1, self._policy.max_retries, wait
             )
+            attempt += 1
             tally.retries += 1
             self._policy.sleep(wait)
-        raise AssertionError  # pragma: no cover (the loop always returns or raises)
 
     def _attempt(
         self,
@@ -266,42 +259,59 @@ class UpwellClient:
         tally: Tally,
         proof: Callable[[Json], str | None] | None,
     ) -> Json:
-        self._limiter.wait()
+        """One request through the pace, which learns from its answer."""
         if self._stop.is_set():
             msg = "the run is stopping; no new request is sent"
             raise StoppingError(msg)
+        ticket = self._pace.enter()
         tally.requests += 1
-        request = self._prepare(method, path, data)
         try:
-            # Streamed, the body is read in one piece, not in the 10 KB chunks of
-            # ``response.content``. Read to its end, the connection goes back to the pool;
-            # if reading fails, ``with`` closes it.
-            with self._session.send(request, timeout=self._timeout, stream=True) as response:
-                content = b"".join(response.iter_content(None))
+            answer = self._exchange(method, path, data)
         except requests.exceptions.RequestException as exc:
-            raise _translate(exc, f"{method} {path}") from exc
+            failure = _translate(exc, f"{method} {path}")
+            overloaded = failure.problem.code in {"timeout", "connect timeout"}
+            verdict = Verdict.OVERLOADED if overloaded else Verdict.DONE
+            self._pace.leave(ticket, verdict, count=overloaded)
+            raise failure from exc
+        verdict = _VERDICTS.get(answer.status, Verdict.DONE)
+        absorbed = self._pace.leave(ticket, verdict, answer.retry_after)
+        body, error = self._read(f"{method} {path}", answer, proof)
+        if isinstance(error, TransientError):
+            error.absorbed = absorbed and verdict is Verdict.REFUSED
+        if error is not None:
+            raise error
+        return body
+
+    def _exchange(self, method: str, path: str, data: bytes | None) -> _Answer:
+        """One request on the wire: the status, the body, and the wait asked for."""
+        request = self._prepare(method, path, data)
+        # Streamed, the body is read in one piece, not in the 10 KB chunks of
+        # ``response.content``. Read to its end, the connection goes back to the pool;
+        # if reading fails, ``with`` closes it.
+        with self._session.send(request, timeout=self._timeout, stream=True) as response:
+            content = b"".join(response.iter_content(None))
+        wait = retry_after_seconds(response.headers.get("Retry-After"))
+        return _Answer(response.status_code, content, wait)
+
+    def _read(
+        self, request: str, answer: _Answer, proof: Callable[[Json], str | None] | None
+    ) -> tuple[Json, ApiError | None]:
+        """The answer's body, and the error it stands for (None for a 2xx that proves the call)."""
         try:
-            body = encoding.loads(content) if content else None
+            body = encoding.loads(answer.content) if answer.content else None
         except ValueError:
             body = None
-        if not response.ok:
-            raise self._refusal(method, path, response, body)
-        answer: Json = body if isinstance(body, dict) else {}
-        doubt = None if proof is None else proof(answer)
-        if doubt is not None:
-            problem = parse_problem(response.status_code, body)
-            raise AmbiguousError(replace(problem, message=problem.message or doubt))
-        return answer
-
-    def _refusal(
-        self, method: str, path: str, response: requests.Response, body: object
-    ) -> Exception:
-        """The error a non-2xx answer stands for; a wrong path names where it was asked."""
-        if response.status_code in contract.WRONG_PATH_STATUSES:
-            problem = parse_problem(response.status_code, body)
-            return WrongPathError(problem, f"{method} {path}", self._base)
-        wait = retry_after_seconds(response.headers.get("Retry-After"))
-        return classify(response.status_code, body, wait)
+        status = answer.status
+        if not 200 <= status < 300:  # noqa: PLR2004 (the 2xx range)
+            if status in contract.WRONG_PATH_STATUSES:
+                return {}, WrongPathError(parse_problem(status, body), request, self._base)
+            return {}, classify(status, body, answer.retry_after)
+        shown: Json = body if isinstance(body, dict) else {}
+        doubt = None if proof is None else proof(shown)
+        if doubt is None:
+            return shown, None
+        problem = parse_problem(status, body)
+        return shown, AmbiguousError(replace(problem, message=problem.message or doubt))
 
     def _prepare(self, method: str, path: str, data: bytes | None) -> requests.PreparedRequest:
         """A copy of the endpoint's prepared request, with this body and the jar's cookies.
@@ -372,6 +382,13 @@ def _read_environment(session: requests.Session, url: str) -> None:
     session.trust_env = False
 
 
+# What an answer's status says about the pace (anything else: the server kept up).
+_VERDICTS = {
+    429: Verdict.REFUSED,
+    503: Verdict.REFUSED,
+    502: Verdict.OVERLOADED,
+    504: Verdict.OVERLOADED,
+}
 # A failure that more retries in the next seconds won't mend: stop after a second attempt.
 _UNMENDING = frozenset({"DNS", "TLS"})
 _CAUSES = {

@@ -101,9 +101,14 @@ class TransientError(ApiError):
     """A failure worth retrying: 429, 5xx, or a connection that failed before sending."""
 
     def __init__(self, problem: ApiProblem, retry_after: float | None = None) -> None:
-        """Keep the server's requested wait, in seconds, when it sent one."""
+        """Keep the server's requested wait, in seconds, when it sent one.
+
+        ``absorbed`` is set when the pace slowed down for it (``pace.Pace.leave``): such a
+        refusal is sent again without counting as a retry.
+        """
         super().__init__(problem)
         self.retry_after = retry_after
+        self.absorbed = False
 
 
 class AmbiguousError(TransientError):

@@ -221,6 +221,7 @@ class Loader:
             report.stream,
             requests=report.tally.requests,
             retries=report.tally.retries,
+            refusals=report.tally.refusals,
             addresses_not_updated=report.addresses_not_updated,
             rules_not_updated=report.rules_not_updated,
         )

@@ -115,6 +115,7 @@ class StreamCounts:
     batches: int = 0
     requests: int = 0
     retries: int = 0
+    refusals: int = 0  # absorbed by the pace: it slowed down, no retry spent
 
     def as_dict(self) -> dict[str, Any]:
         """Plain numbers, every outcome present, for the JSON summary line."""
@@ -127,6 +128,7 @@ class StreamCounts:
             "batches": self.batches,
             "requests": self.requests,
             "retries": self.retries,
+            "refusals": self.refusals,
         }
 
 
@@ -210,7 +212,7 @@ class Summary:
                     + f"; {counts.addresses_not_updated} addresses and"
                     f" {counts.rules_not_updated} payment terms not updated;"
                     f" {counts.batches} batches, {counts.requests} requests,"
-                    f" {counts.retries} retries"
+                    f" {counts.retries} retries, {counts.refusals} refusals absorbed"
                 )
             return lines
 

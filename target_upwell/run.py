@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from target_upwell import encoding
 from target_upwell.checkpoint import Checkpoints, State
-from target_upwell.client import RateLimiter, Tally, UpwellClient
+from target_upwell.client import Tally, UpwellClient
 from target_upwell.deadletter import DeadLetterWriter
 from target_upwell.errors import AuthError, StoppingError, UpwellError
 from target_upwell.loader import Loader
 from target_upwell.outcomes import Summary
+from target_upwell.pace import Pace
 from target_upwell.reconcile import LoadOptions, Reconciler, RowCap
 from target_upwell.retry import RetryPolicy
 from target_upwell.routing import CONFIG_TEST_STREAM
@@ -68,12 +69,15 @@ class Run:
         self._stopping = threading.Event()
         self._wait = sleep or self._stopping.wait
         policy = RetryPolicy(settings.max_retries, sleep=self._sleep)
+        self.pace = Pace(
+            settings.max_concurrent_requests, settings.max_requests_per_second, sleep=self._sleep
+        )
         self.client = UpwellClient(
             settings.api_url,
             settings.api_key,
             timeout=settings.request_timeout,
             policy=policy,
-            limiter=RateLimiter(settings.max_requests_per_second, self._sleep),
+            pace=self.pace,
             pool_size=settings.max_concurrent_requests,
             stop=self._stopping,
         )
@@ -177,6 +181,7 @@ class Run:
         """The summary on stderr: a line per stream, then the same numbers as one JSON line."""
         for line in self.summary.text():
             self.logger.info(line)
+        self.logger.info("Pace at the end: %s.", self.pace.describe())
         if self.dead_letter.written:
             self.logger.info(
                 "%d rejected records are in %s", self.dead_letter.written, self.dead_letter.path
@@ -185,6 +190,7 @@ class Run:
             "run_id": self.run_id,
             "dead_letter_file": str(self.settings.dead_letter_file),
             "streams": self.summary.as_dict(),
+            "pace": self.pace.as_dict(),
         }
         sys.stderr.write(encoding.dumps({"target_upwell_summary": machine}).decode() + "\n")
         sys.stderr.flush()

@@ -87,7 +87,7 @@ def test_retry_after_is_honoured(sandbox: SandboxHandle, tmp_path: Path) -> None
 def test_exhausted_retries_stop_the_run_without_passing_unsettled_records(
     sandbox: SandboxHandle, tmp_path: Path
 ) -> None:
-    sandbox.set_faults([{"kind": "status", "status": 503, "every": 3, "endpoint": BULK}])
+    sandbox.set_faults([{"kind": "status", "status": 500, "every": 3, "endpoint": BULK}])
     cfg = config(sandbox.url, sandbox.api_key, tmp_path, batch_size_rows=50, max_retries=0)
     cfg["max_concurrent_requests"] = 1
 

@@ -40,6 +40,7 @@ def test_as_dict_has_every_outcome_and_counter_per_stream() -> None:
             "batches": 1,
             "requests": 3,
             "retries": 1,
+            "refusals": 0,
         }
     }
 
@@ -48,7 +49,8 @@ def test_text_is_one_line_per_stream_with_rejects_by_reason() -> None:
     line = (
         "Stream 'customers': 5 received: 2 created, 1 updated, 0 unchanged, 0 deleted,"
         " 0 merged, 0 skipped, 2 rejected (api_rejected=1, invalid_payload=1);"
-        " 1 addresses and 0 payment terms not updated; 1 batches, 3 requests, 1 retries"
+        " 1 addresses and 0 payment terms not updated; 1 batches, 3 requests, 1 retries,"
+        " 0 refusals absorbed"
     )
 
     assert a_run().text() == [line]
@@ -61,7 +63,7 @@ def test_text_without_rejects_names_no_reasons() -> None:
     line = (
         "Stream 'customers': 0 received: 0 created, 0 updated, 4 unchanged, 0 deleted,"
         " 0 merged, 0 skipped, 0 rejected; 0 addresses and 0 payment terms not updated;"
-        " 0 batches, 0 requests, 0 retries"
+        " 0 batches, 0 requests, 0 retries, 0 refusals absorbed"
     )
 
     assert summary.text() == [line]
