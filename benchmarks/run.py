@@ -2,8 +2,9 @@
 
     .venv/bin/python benchmarks/run.py                      # throughput, 100k records
     .venv/bin/python benchmarks/run.py --scenario latency   # 200 ms sandbox, 20k new customers
+    .venv/bin/python benchmarks/run.py --scenario limits    # 15k customers, a server limit
     .venv/bin/python benchmarks/run.py --scenario memory    # peak RSS at 100k and at 1M
-    .venv/bin/python benchmarks/run.py --scenario all       # the three, in that order
+    .venv/bin/python benchmarks/run.py --scenario all       # the four, in that order
     .venv/bin/python benchmarks/run.py --scenario profile   # cProfile of (a), top functions
 
 Every program runs as a child process reading a Singer file on stdin; its CPU time and peak
@@ -132,10 +133,12 @@ def compile_bytecode() -> None:
 class Sandbox:
     """A sandbox process started for the benchmark, and its admin and API endpoints."""
 
-    def __init__(self, work: Path, latency_ms: int | None = None) -> None:
+    def __init__(
+        self, work: Path, latency_ms: int | None = None, flags: tuple[str, ...] = ()
+    ) -> None:
         """Start ``target_upwell.sandbox serve`` on a free port; wait for its URL line."""
         cmd = [PYTHON, "-m", "target_upwell.sandbox", "serve", "--port", "0"]
-        cmd += ["--api-key", API_KEY, "--quiet"]
+        cmd += ["--api-key", API_KEY, "--quiet", *flags]
         if latency_ms:
             cmd += ["--latency-ms", str(latency_ms)]
         self._log = (work / "sandbox.log").open("ab")
@@ -334,7 +337,12 @@ def run_target(  # noqa: PLR0913
 
 
 def load_fresh(
-    work: Path, input_path: Path, records: int, latency_ms: int | None = None
+    work: Path,
+    input_path: Path,
+    records: int,
+    latency_ms: int | None = None,
+    flags: tuple[str, ...] = (),
+    **config: object,
 ) -> TargetRun:
     """(a) into a sandbox started for this run alone, then stopped.
 
@@ -343,10 +351,10 @@ def load_fresh(
     latency the store is reset first anyway (it is empty; this only zeroes the stats). With
     latency it is not, because a reset also clears the ``--latency-ms`` rule.
     """
-    sandbox = Sandbox(work, latency_ms=latency_ms)
+    sandbox = Sandbox(work, latency_ms=latency_ms, flags=flags)
     try:
-        config = write_target_config(work, sandbox.url)
-        return run_target(sandbox, config, input_path, work, records, reset=not latency_ms)
+        path = write_target_config(work, sandbox.url, **config)
+        return run_target(sandbox, path, input_path, work, records, reset=not latency_ms)
     finally:
         sandbox.stop()
 
@@ -599,6 +607,106 @@ def scenario_latency(work: Path, records: int, seed: int) -> dict[str, Any]:
     }
 
 
+# -- scenario: limits ---------------------------------------------------------------------
+
+LIMITS_LATENCY_MS = 100
+LIMITS_BATCH = 100
+LIMITS = {  # the server's limit: sandbox flags, the setting that would match it, the ideal
+    "at most 2 in flight": (
+        ("--max-in-flight", "2"),
+        {"max_concurrent_requests": 2},
+        lambda n: n * LIMITS_LATENCY_MS / 1000 / 2,
+    ),
+    "at most 8 requests a second, 1 s burst": (
+        ("--rate-limit", "8", "--rate-burst", "8"),
+        {"max_requests_per_second": 8},
+        lambda n: n / 8,
+    ),
+}
+GOAL_LIMIT_EFFICIENCY = 0.90  # issue 15: >= 90% of the ideal
+GOAL_REFUSED_SHARE = 0.10  # and <= 10% of requests refused
+
+
+def scenario_limits(work: Path, records: int, seed: int) -> dict[str, Any]:
+    """New customers into a sandbox that enforces a limit Upwell might, with default pace."""
+    print(
+        f"== limits: {records:,} new customers, batch {LIMITS_BATCH}, sandbox latency"
+        f" {LIMITS_LATENCY_MS} ms, pace settings at their defaults"
+    )
+    full_input = make_input(work, records, seed)
+    startup = load_fresh(work, make_input(work, 1, seed), 1).run.wall_s
+    results = {}
+    for name, (flags, known, ideal_of) in LIMITS.items():
+        found = _limited_run(work, full_input, records, flags, ideal_of=ideal_of, settings={})
+        told = _limited_run(work, full_input, records, flags, ideal_of=ideal_of, settings=known)
+        print(f"  {name}:")
+        for label, run in (("pace, defaults", found), (f"told it: {known}", told)):
+            print(
+                f"    {label}: requests {run['requests']} ({run['answered']} answered,"
+                f" {run['refused']} refused); ideal {run['ideal_s']:.2f} s; wall"
+                f" {run['wall_s']:.2f} s ({run['efficiency']:.0%} of the ideal,"
+                f" {run['ideal_s'] / (run['wall_s'] - startup):.0%} without the"
+                f" {startup:.2f} s startup); pace at the end {run['pace']}"
+            )
+        met = found["efficiency"] >= GOAL_LIMIT_EFFICIENCY
+        _goal("    of the ideal", f"{found['efficiency']:.0%}", ">= 90%", met)
+        net = found["ideal_s"] / (found["wall_s"] - startup)
+        _goal(
+            "    of the ideal, startup excluded",
+            f"{net:.0%}",
+            ">= 90%",
+            net >= GOAL_LIMIT_EFFICIENCY,
+        )
+        share = found["refused_share"]
+        _goal("    refused", f"{share:.1%}", "<= 10%", share <= GOAL_REFUSED_SHARE)
+        ratio = told["wall_s"] / found["wall_s"]
+        print(f"    wall told the limit / wall finding it: {ratio:.2f}")
+        results[name] = {"pace": found, "told": told, "startup_s": startup}
+    print(flush=True)
+    return results
+
+
+def _limited_run(  # noqa: PLR0913
+    work: Path,
+    input_path: Path,
+    records: int,
+    flags: tuple[str, ...],
+    *,
+    ideal_of: Callable[[int], float],
+    settings: dict[str, object],
+) -> dict[str, Any]:
+    """One load into a sandbox enforcing ``flags``; what it cost against the ideal."""
+    run = load_fresh(
+        work,
+        input_path,
+        records,
+        latency_ms=LIMITS_LATENCY_MS,
+        flags=flags,
+        batch_size_rows=LIMITS_BATCH,
+        **settings,
+    )
+    refused = run.stats.get("refused_in_flight", 0) + run.stats.get("refused_rate", 0)
+    made = _requests(run.stats)
+    ideal = ideal_of(made - refused)
+    return {
+        "requests": made,
+        "answered": made - refused,
+        "refused": refused,
+        "ideal_s": ideal,
+        "wall_s": run.run.wall_s,
+        "efficiency": ideal / run.run.wall_s,
+        "refused_share": refused / made,
+        "pace": json.loads(_summary_line(run.run.stderr)).get("pace", {}),
+    }
+
+
+def _summary_line(stderr_path: str) -> str:
+    for line in reversed(Path(stderr_path).read_text(errors="replace").splitlines()):
+        if line.startswith('{"target_upwell_summary"'):
+            return json.dumps(json.loads(line)["target_upwell_summary"])
+    return "{}"
+
+
 # -- scenario: memory ---------------------------------------------------------------------
 
 
@@ -721,7 +829,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument(
         "--scenario",
-        choices=["throughput", "latency", "memory", "all", "profile"],
+        choices=["throughput", "latency", "limits", "memory", "all", "profile"],
         default="throughput",
     )
     parser.add_argument(
@@ -753,7 +861,8 @@ def main(argv: list[str] | None = None) -> int:
     work = args.workdir or Path(tempfile.mkdtemp(prefix="upwell-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {"machine": facts, "command": " ".join(sys.argv)}
-    scenarios = ["throughput", "latency", "memory"] if args.scenario == "all" else [args.scenario]
+    every = ["throughput", "latency", "limits", "memory"]
+    scenarios = every if args.scenario == "all" else [args.scenario]
     try:
         for scenario in scenarios:
             if scenario == "throughput":
@@ -762,6 +871,8 @@ def main(argv: list[str] | None = None) -> int:
                 )
             elif scenario == "latency":
                 results["latency"] = scenario_latency(work, args.records or 20_000, args.seed)
+            elif scenario == "limits":
+                results["limits"] = scenario_limits(work, args.records or 15_000, args.seed)
             elif scenario == "memory":
                 sizes = [int(n) for n in args.memory_sizes.split(",")]
                 results["memory"] = scenario_memory(work, sizes, args.seed)

@@ -232,9 +232,8 @@ class UpwellClient:
                 if isinstance(exc, AmbiguousError) and not idempotent:
                     raise
                 error = exc
-            if error.absorbed:  # the pace slowed down instead: not a retry
+            if error.absorbed:  # the pace slowed down (and holds any Retry-After): not a retry
                 tally.refusals += 1
-                self._policy.sleep(error.retry_after or 0.0)
                 continue
             failed = f"{method} {path} to {self._host} failed: {_described(error)}"
             if error.problem.code in _UNMENDING and attempt >= 1:

@@ -5,17 +5,18 @@ the way TCP finds a path's capacity. Every request of every thread and stream, r
 searches included, passes through the one ``Pace`` of the run:
 
 * the **window** (requests in flight) starts at ``max_concurrent_requests``, so an API with
-  no limit loses nothing. A refusal (429, 503) halves it, once per round of requests sent
-  under the old window, and remembers the level it was refused at, as TCP's slow-start
-  threshold does: the window is then no wider than the level below it. 502, 504 and
-  timeouts shrink it the same way. After successes it grows back: by
+  no limit loses nothing. A refusal (429, 503) with others in flight halves it, once per
+  round of requests sent under the old window, and remembers the level it was refused
+  at, as TCP's slow-start threshold does: the window is then no wider than the level
+  below it, and a refused probe just goes back to that level. 502, 504 and timeouts
+  shrink it the same way. After successes it grows back: by
   one a success below the remembered level, and above it by one only after a run of
   successes that doubles with every refusal there, so a limit is probed rarely;
-* a refusal that leaves the window at one means even one request at a time is too fast:
-  the pace then also **spaces** requests at a rate it learns (the rate it saw, less a
-  fifth), probing upward by 2% a success, and the refusal's ``Retry-After`` pauses every
-  new request of the run. A refusal at a larger window is a sign of too many in flight:
-  the smaller window answers it, and only the refused request waits its ``Retry-After``;
+* a refusal of a request that was alone in flight means even one at a time is too fast:
+  the pace then also **spaces** requests at a rate it learns (the rate that went through,
+  less a fifth), probing upward by 2% a success, and the refusal's ``Retry-After`` pauses
+  every new request of the run. A refusal with others in flight is a sign of too many at
+  once: the smaller window answers it, and the refused request waits for a place in it;
 * ``max_requests_per_second`` stays the user's hard ceiling.
 
 A refusal the pace absorbs (it could still slow down) does not use up ``max_retries``;
@@ -128,6 +129,9 @@ class Pace:
         ``count=False`` frees the place only (the request was never sent).
         """
         with self._changed:
+            # Requests finish out of the order they started in: what was in flight as the
+            # answer came, itself included, is the level the server saw, or close to it.
+            level = max(ticket.in_flight, self._in_flight)
             self._in_flight -= 1
             self._changed.notify_all()
             if not count:
@@ -137,11 +141,11 @@ class Pace:
                 self._grow()
                 return False
             self._refused_in_a_row += 1
-            slower = self.window > 1 or (self.rate or self._seen_rate()) > RATE_FLOOR
-            if ticket.in_flight > 1:  # the level it was refused at, remembered
-                self.threshold = min(self.threshold, ticket.in_flight - 1)
+            slower = self.window > 1 or self._achieved() > RATE_FLOOR
             if ticket.round == self._round:  # one cut per round sent under the old window
-                self._shrink(ticket, verdict, retry_after)
+                self._shrink(level, verdict, retry_after)
+            elif level > 1:  # an older round's: only the level is remembered
+                self.threshold = min(self.threshold, level - 1)
             return slower and self._refused_in_a_row <= ABSORB_IN_A_ROW
 
     def describe(self) -> str:
@@ -173,28 +177,29 @@ class Pace:
             self.window += 1
             logger.info("Upwell kept up: up to %d requests in flight now.", int(self.window))
 
-    def _shrink(self, ticket: Ticket, verdict: Verdict, retry_after: float | None) -> None:
+    def _shrink(self, level: int, verdict: Verdict, retry_after: float | None) -> None:
+        """Too many in flight: back to the level below. One alone was refused: space them too."""
         self._round += 1
         self._credit = 0
-        if ticket.in_flight > 1:
-            self.threshold = ticket.in_flight - 1
-            self._patience = min(self._patience * 2, MOST_PATIENCE)
-        if self.window > 1:  # halved, and no wider than the level found too much
-            self.window = max(1.0, min(self.window / 2, self.threshold))
-            what = "refused" if verdict is Verdict.REFUSED else "struggled with"
-            logger.info(
-                "Upwell %s requests beyond %d in flight: now %d.",
-                what,
-                ticket.in_flight - 1 if ticket.in_flight > 1 else 1,
-                int(self.window),
-            )
+        if level == 1:
+            self.window = max(1.0, self.window / 2)
+            if verdict is Verdict.REFUSED:
+                self._space(retry_after)
             return
-        if verdict is Verdict.REFUSED:
-            self._space(retry_after)
+        probed = level > self.threshold  # refused just above the level that went well
+        self.threshold = level - 1
+        self._patience = min(self._patience * 2, MOST_PATIENCE)
+        self.window = float(level - 1) if probed else max(1.0, min(self.window / 2, level - 1))
+        logger.info(
+            "Upwell %s requests beyond %d in flight: now %d.",
+            "refused" if verdict is Verdict.REFUSED else "struggled with",
+            level - 1,
+            int(self.window),
+        )
 
     def _space(self, retry_after: float | None) -> None:
         """A refusal with one request in flight: space them, and pause every new one."""
-        seen = self.rate or self._seen_rate()
+        seen = self._achieved()
         if seen != float("inf"):  # unknown before two requests started: pause only
             self.rate = max(RATE_FLOOR, min(seen * RATE_CUT, self.ceiling or float("inf")))
         if retry_after:
@@ -204,6 +209,10 @@ class Pace:
             f"spacing them at {self.rate:.1f} a second" if self.rate else "waiting",
             f", after a pause of {retry_after:.0f} s" if retry_after else "",
         )
+
+    def _achieved(self) -> float:
+        """The rate that went through: the learned one, or what the starts show if slower."""
+        return min(self.rate or float("inf"), self._seen_rate())
 
     def _seen_rate(self) -> float:
         """Requests started a second, over the last few; unknown (infinite) before two."""
