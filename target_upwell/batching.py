@@ -44,20 +44,23 @@ class Encoded:
     """Items already encoded and let go: their insert inputs as JSON, keys and positions.
 
     The shape rebuilds the items exactly from their insert inputs (``Shape.customer``),
-    as a failed insert needs them. Only items with no parent, no deletion and no record
-    kept for the dead letters can be rebuilt (``rebuildable``).
+    as a failed insert needs them; the records kept for the dead letters are encoded
+    beside them. Only items with no parent and no deletion can be rebuilt (``rebuildable``).
     """
 
     def __init__(self, shape: Shape) -> None:
         """Empty; ``add`` runs of items."""
         self.shape = shape
         self.parts: list[memoryview] = []  # each run's insert inputs, comma-separated
+        self.records: list[bytes] = []  # each run's records, when they are kept
         self.keys: list[tuple[str, str]] = []
         self.positions = array("q")
 
     def add(self, items: Sequence[Item]) -> None:
         """Encode a run of items; the caller then lets them go."""
         self.parts.append(memoryview(encoding.dumps(list(map(_PAYLOAD, items))))[1:-1])
+        if items and items[0].record is not None:  # a stream keeps all its records or none
+            self.records.append(encoding.dumps(list(map(_RECORD, items))))
         self.keys.extend(map(KEY_OF, items))
         self.positions.extend(map(_POSITION, items))
 
@@ -68,9 +71,10 @@ class Encoded:
     def items(self) -> list[Item]:
         """The items added, rebuilt."""
         payloads = encoding.loads(self._joined(b"[", b"]"))
+        records = [r for run in self.records for r in encoding.loads(run)] or [None] * len(payloads)
         return [
-            Item(self.shape.customer(payload), position, payload)
-            for payload, position in zip(payloads, self.positions, strict=True)
+            Item(self.shape.customer(payload), position, payload, record)
+            for payload, position, record in zip(payloads, self.positions, records, strict=True)
         ]
 
     def _joined(self, opening: bytes, closing: bytes) -> bytes:
@@ -146,8 +150,8 @@ class Batch:
 
 
 def rebuildable(items: list[Item]) -> bool:
-    """No child, no deletion, no record kept for the dead letters: what Shape rebuilds."""
-    return not (any(map(PARENT_OF, items)) or any(map(DELETED, items)) or any(map(_RECORD, items)))
+    """No child and no deletion: what Shape rebuilds."""
+    return not (any(map(PARENT_OF, items)) or any(map(DELETED, items)))
 
 
 def dedupe(batch: Batch, *, keep: str) -> tuple[list[Item], list[Item]]:
