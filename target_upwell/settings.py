@@ -1,17 +1,28 @@
-"""Read the config into typed settings, and check what one setting's schema can't."""
+"""Read the config into typed settings, and name every problem with it in one line.
+
+A problem names the setting and what it must be, never the value it has: the config holds
+the API key, and a jsonschema message quotes the value it refuses.
+"""
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+import jsonschema
 
 from target_upwell import contract
 from target_upwell.mapping import MappingConfigError
 from target_upwell.routing import Routes
+from target_upwell.validation import describe
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 logger = logging.getLogger("target-upwell")
 
@@ -20,6 +31,26 @@ DEFAULT_DEAD_LETTER_FILE = "upwell-rejected.jsonl"
 OVERWRITE_PROBLEM = (
     "load_method: 'overwrite' is not supported: Upwell has no endpoint to delete customers,"
     " so the target can't replace the list. Use 'upsert' (the default) or 'append-only'."
+)
+
+
+_TYPE_WORDS = {
+    "boolean": "true or false",
+    "integer": "a whole number",
+    "number": "a number",
+    "string": "text",
+    "object": "a JSON object",
+    "array": "a JSON array",
+}
+# Impossible values: (setting, the test a value passes, the line when it doesn't). A NaN
+# fails every test.
+_RANGES: tuple[tuple[str, Callable[[float], bool], str], ...] = (
+    ("batch_size_rows", lambda n: n >= 1, "must be at least 1."),
+    ("max_concurrent_requests", lambda n: n >= 1, "must be at least 1."),
+    ("max_retries", lambda n: n >= 0, "must be 0 or more."),
+    ("request_timeout", lambda n: n > 0, "must be above 0 (seconds)."),
+    ("max_requests_per_second", lambda n: n > 0, "must be above 0, or unset for no limit."),
+    ("max_rejected_records", lambda n: n >= 0, "must be 0 or more."),
 )
 
 
@@ -42,19 +73,42 @@ class Settings:
     max_rejected_records: int
 
 
+def schema_problems(config: dict[str, Any], schema: dict[str, Any]) -> list[str]:
+    """Unknown names, wrong types, and values outside a setting's choices.
+
+    The SDK's own check passes an unknown name in silence (a misspelt ``mappings`` would
+    leave every stream auto-mapped), and its messages quote the value they refuse.
+    """
+    properties: dict[str, Any] = schema.get("properties", {})
+    found = [_unknown(name, properties) for name in sorted(set(config) - set(properties))]
+    for error in jsonschema.Draft202012Validator(schema).iter_errors(config):
+        found.extend(_schema_problem(error, properties))
+    return list(dict.fromkeys(found))
+
+
+def what_it_must_be(schema: dict[str, Any]) -> str:
+    """What a setting takes, from its schema: ``a whole number``, ``one of 'upsert', ...``."""
+    choices = [repr(choice) for choice in schema.get("enum", []) if choice is not None]
+    if choices:
+        return f"one of {', '.join(choices)}"
+    kinds = schema.get("type", [])
+    kinds = [kinds] if isinstance(kinds, str) else kinds
+    words = [_TYPE_WORDS[kind] for kind in kinds if kind in _TYPE_WORDS]
+    return " or ".join(words) or "a value its schema allows (see --about)"
+
+
 def problems(config: dict[str, Any]) -> list[str]:
-    """Every cross-field problem, each naming the setting to change."""
+    """Every impossible value and cross-field problem, each naming the setting to change."""
+    config = without_nulls(config)
     found = []
     url_problem = _url_problem(str(config.get("api_url") or contract.DEFAULT_BASE_URL))
     if url_problem:
         found.append(url_problem)
     found.extend(
-        f"{name}: must be at least 1."
-        for name in ("batch_size_rows", "max_concurrent_requests")
-        if name in config and int(config[name]) < 1
+        f"{name}: {rule}"
+        for name, possible, rule in _RANGES
+        if name in config and not possible(float(config[name]))
     )
-    if "max_retries" in config and int(config["max_retries"]) < 0:
-        found.append("max_retries: must be 0 or more.")
     if config.get("load_method") == "overwrite":
         found.append(OVERWRITE_PROBLEM)
     try:
@@ -73,6 +127,7 @@ def problems(config: dict[str, Any]) -> list[str]:
 
 def from_config(config: dict[str, Any]) -> Settings:
     """Typed settings from a config that passed ``problems``."""
+    config = without_nulls(config)
     rows = int(config.get("batch_size_rows", DEFAULT_BATCH_SIZE_ROWS))
     if rows > contract.MAX_BATCH_ROWS:
         logger.warning(
@@ -94,9 +149,35 @@ def from_config(config: dict[str, Any]) -> Settings:
         max_concurrent_requests=int(config.get("max_concurrent_requests", 4)),
         max_requests_per_second=float(per_second) if per_second else None,
         dead_letter_file=Path(config.get("dead_letter_file") or DEFAULT_DEAD_LETTER_FILE),
-        dead_letter_include_record=bool(config.get("dead_letter_include_record", False)),
+        dead_letter_include_record=bool(config.get("dead_letter_include_record", True)),
         max_rejected_records=int(config.get("max_rejected_records", 0)),
     )
+
+
+def _unknown(name: str, known: dict[str, Any]) -> str:
+    close = difflib.get_close_matches(name, sorted(known), n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return f"unknown setting '{name}'{hint}"
+
+
+def _schema_problem(error: jsonschema.ValidationError, properties: dict[str, Any]) -> list[str]:
+    """One error as lines naming the setting; only the schema's side of it is quoted."""
+    path = list(error.absolute_path)
+    name = path[0] if len(path) == 1 else None
+    if isinstance(name, str) and name in properties and error.validator in ("type", "enum"):
+        if name == "load_method" and error.instance == "overwrite":  # say why, not "one of"
+            return [OVERWRITE_PROBLEM]
+        return [f"{name}: must be {what_it_must_be(properties[name])}"]
+    if not path and error.validator == "required":
+        instance: Any = error.instance  # only its keys are read
+        required: Any = error.validator_value
+        return [f"{missing}: required" for missing in required if missing not in instance]
+    return [f"{problem.path or 'the config'}: {problem.rule}" for problem in describe(error)]
+
+
+def without_nulls(config: dict[str, Any]) -> dict[str, Any]:
+    """A null is an unset setting: its default applies."""
+    return {name: value for name, value in config.items() if value is not None}
 
 
 def _url_problem(url: str) -> str | None:

@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 import time
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 from singer_sdk import Target
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
+from singer_sdk.helpers._classproperty import classproperty
+from singer_sdk.plugin_base import _ConfigInput
 
-from target_upwell import contract, settings
+from target_upwell import config_sources, contract, settings
 from target_upwell.errors import UpwellError
-from target_upwell.reader import FastReader
+from target_upwell.reader import BadInputError, FastReader
 from target_upwell.routing import preset_names
-from target_upwell.run import Run, RunStoppedError
+from target_upwell.run import EXIT_FAILED, EXIT_TOO_MANY_REJECTED, Run, RunStoppedError
 from target_upwell.sinks import CustomersSink
 
 if TYPE_CHECKING:
     from types import FrameType
 
-    from singer_sdk.plugin_base import _ConfigInput
+    import click
 
 if sys.version_info >= (3, 12):
     from typing import override
@@ -133,10 +136,11 @@ class TargetUpwell(Target):
         th.Property(
             "dead_letter_include_record",
             th.BooleanType,
-            default=False,
+            default=True,
             title="Dead-letter includes the record",
-            description="Also write the tap's original record to the dead-letter file"
-            " (it may hold personal data).",
+            description="Also write the tap's original record to the dead-letter file, so"
+            " target-upwell-replay can rebuild every rejection. The file then holds personal"
+            " data (names, emails, addresses), like the tap's output; logs never do.",
         ),
         th.Property(
             "max_rejected_records",
@@ -165,15 +169,34 @@ class TargetUpwell(Target):
 
     @override
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
-        errors = super()._validate_config(raise_errors=False)
-        if not errors:
-            errors = settings.problems(dict(self._config))
-        elif self._config.get("load_method") == "overwrite":  # say why, not just "not one of"
-            errors.append(settings.OVERWRITE_PROBLEM)
+        """Unknown names, wrong types, impossible values: one line each, never the value."""
+        schema = self.config_jsonschema
+        self.append_builtin_config(schema)  # known names include the SDK's own settings
+        self._config = settings.without_nulls(self._config)
+        errors = settings.schema_problems(self._config, schema)
+        if not errors:  # the SDK's check then only fills in the defaults
+            errors = super()._validate_config(raise_errors=False)
+            errors = errors or settings.problems(dict(self._config))
         if errors and raise_errors:
             summary = "Config validation failed"
-            raise ConfigValidationError(summary, errors=errors, schema=self.config_jsonschema)
+            raise ConfigValidationError(summary, errors=errors, schema=schema)
         return errors
+
+    @classproperty
+    def _env_var_config(cls) -> dict[str, Any]:  # noqa: N805 (a class property, as the SDK's)
+        """``TARGET_UPWELL_*`` settings (``--config ENV``), typed here: a bad value is refused."""
+        schema = cls.config_jsonschema
+        cls.append_builtin_config(schema)
+        values = config_sources.from_environment(schema, cls._env_var_prefix)
+        cls._warn_unknown_variables()  # after the SDK's reader loaded any .env file
+        return values
+
+    @classmethod
+    def _warn_unknown_variables(cls) -> None:
+        schema = cls.config_jsonschema
+        cls.append_builtin_config(schema)
+        for warning in config_sources.unknown_variables(schema, cls._env_var_prefix, os.environ):
+            cls.logger.warning("%s", warning)
 
     @override
     def _process_schema_message(self, message_dict: dict[str, Any]) -> None:
@@ -237,6 +260,29 @@ class TargetUpwell(Target):
         """STATE leaves only through the checkpoints, once its records are settled."""
         self.run.checkpoints.release()
 
+    def read(self, file_input: IO[str] | None = None) -> None:
+        """``listen`` (final in the SDK), where a bad line ends the input there."""
+        try:
+            self.listen(file_input)
+        except BadInputError as exc:
+            self._end_before(exc)
+
+    def _end_before(self, bad: BadInputError) -> NoReturn:
+        """Load what came before a bad line and write its STATE, as at the end; then fail.
+
+        Raises:
+            RunStoppedError: exit 1, naming the line; or the failure that ended the loading.
+        """
+        try:
+            self.process_endofpipe()
+        except RunStoppedError as stopped:
+            if stopped.exit_code != EXIT_TOO_MANY_REJECTED:
+                self.logger.error("%s", bad)  # noqa: TRY400 (the other failure is logged next)
+                raise
+            self.logger.error("%s", stopped)  # noqa: TRY400 (the rejects are worth a line too)
+        msg = f"{bad}. The run stopped there; the lines before it are settled."
+        raise RunStoppedError(EXIT_FAILED, msg) from None
+
     @override
     def process_endofpipe(self) -> None:
         with self.run.guard():
@@ -258,11 +304,43 @@ class TargetUpwell(Target):
         config: _ConfigInput | None = None,
         file_input: IO[str] | None = None,
     ) -> None:
-        """Run the target; an expected failure ends as one log line and its exit code."""
+        """Run the target; an expected failure ends as one log line and its exit code.
+
+        The SDK's steps, with ``read`` for ``listen``: ``listen`` is final.
+        """
+        if about:
+            super().invoke(about=about, about_format=about_format)  # prints, then exits
+        cls.print_version(print_fn=cls.logger.info)
+        config = config or _ConfigInput()
+        if not config.parse_env:  # else checked once the SDK has read any .env file
+            cls._warn_unknown_variables()
         try:
-            super().invoke(
-                about=about, about_format=about_format, config=config, file_input=file_input
+            target = cls(
+                config=config.config, validate_config=True, parse_env_config=config.parse_env
             )
+            target.read(file_input)
+        except ConfigValidationError as exc:  # before any input is read or request sent
+            cls._refuse_config(exc)
+            sys.exit(EXIT_FAILED)
         except RunStoppedError as exc:
             cls.logger.error("%s", exc)  # noqa: TRY400 (expected: one line, no traceback)
             sys.exit(exc.exit_code)
+
+    @override
+    @classmethod
+    def cb_config(
+        cls, ctx: click.Context, param: click.Option, value: tuple[str, ...]
+    ) -> _ConfigInput:
+        """Read the ``--config`` files; one that can't be used ends the command here."""
+        try:
+            config, parse_env = config_sources.read_files(value)
+        except ConfigValidationError as exc:
+            cls._refuse_config(exc)
+            ctx.exit(EXIT_FAILED)
+        return _ConfigInput(config=config, parse_env=parse_env)
+
+    @classmethod
+    def _refuse_config(cls, exc: ConfigValidationError) -> None:
+        """A line per problem, each naming the setting, file or variable; no traceback."""
+        for problem in exc.errors or [str(exc)]:
+            cls.logger.error("%s", problem)

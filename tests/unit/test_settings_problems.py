@@ -140,7 +140,7 @@ def test_from_config_applies_the_documented_defaults() -> None:
         settings.dead_letter_file,
         settings.dead_letter_include_record,
         settings.max_rejected_records,
-    ) == ("https://api.upwell.com", True, 60.0, 8, Path("upwell-rejected.jsonl"), False, 0)
+    ) == ("https://api.upwell.com", True, 60.0, 8, Path("upwell-rejected.jsonl"), True, 0)
 
 
 def test_append_only_turns_upsert_off() -> None:
