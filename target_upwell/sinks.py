@@ -63,6 +63,10 @@ class CustomersSink(BatchSink):
         validator = self._validator
         self._check = validator.check if isinstance(validator, RecordValidator) else None
         self._token = next(_tokens)
+        # The SDK's record_count metric: its own path counts each record; the fast path
+        # counts a batch at once, and the records no batch took (rejected, skipped) with it.
+        self._unbatched = 0
+        self._sdk_counts = False
         self._run.announce(stream_name, self._field_map, properties)
         if stream_name == CONFIG_TEST_STREAM:
             self._run.check_key()
@@ -109,6 +113,7 @@ class CustomersSink(BatchSink):
     @override
     def process_record(self, record: dict[str, Any], context: dict[str, Any]) -> None:
         """The SDK's path (stream maps or flattening on): the SDK has validated already."""
+        self._sdk_counts = True
         validator = self._validator
         problems = validator.problems if isinstance(validator, RecordValidator) else []
         self._take(record, self._run.position, problems)
@@ -122,6 +127,7 @@ class CustomersSink(BatchSink):
     @override
     def process_batch(self, context: dict[str, Any]) -> None:
         """Hand the buffer to the loader; returns once the batch has a place in the window."""
+        self._count_records(self._size)
         if not self._size:
             return
         batch = Batch(
@@ -135,9 +141,29 @@ class CustomersSink(BatchSink):
         self._token = next(_tokens)
         self._run.loader.submit(batch)
 
+    @override
+    def clean_up(self) -> None:
+        """Count the records no batch took before the SDK logs ``record_count`` a last time."""
+        self._count_records(0)
+        super().clean_up()
+
+    def _count_records(self, batched: int) -> None:
+        """Add a batch's records, and those rejected or skipped since, to ``record_count``.
+
+        The fast path never reaches the SDK's increment a record; a call a batch costs
+        nothing a record. On the SDK's path the SDK has counted them already.
+        """
+        if self._sdk_counts:
+            return
+        counted = batched + self._unbatched
+        self._unbatched = 0
+        if counted:
+            self.record_counter_metric.increment(counted)
+
     def _take(self, record: dict[str, Any], position: int, problems: list[Problem]) -> None:
         self._counts.received += 1
         if self._field_map is None:
+            self._unbatched += 1
             self._run.summary.count(self.stream_name, Outcome.SKIPPED)
             return
         self._settle(
@@ -146,8 +172,10 @@ class CustomersSink(BatchSink):
 
     def _settle(self, record: dict[str, Any], position: int, verdict: Verdict) -> None:
         if verdict.reason is not None:
+            self._unbatched += 1
             self._reject(record, position, verdict.reason, verdict)
         elif verdict.customer is None or verdict.payload is None:  # left out by the filter
+            self._unbatched += 1
             self._run.summary.count(self.stream_name, Outcome.SKIPPED)
         else:
             self._keep(verdict.customer, position, verdict.payload, record)
