@@ -7,10 +7,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .errors import bad_request, documented_error
+from .errors import SwitchError, bad_request, documented_error
 from .fault_rules import FaultRule, FaultRuleError, parse_rule
-from .limits import LimitError
-from .readings import ReadingError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -60,10 +58,7 @@ def _readings(app: Sandbox, _body: object, _authorization: str | None) -> dict[s
 
 
 def _set_readings(app: Sandbox, body: object, _authorization: str | None) -> dict[str, object]:
-    try:
-        return app.readings.update(body).to_json()
-    except ReadingError as exc:
-        raise bad_request(str(exc), exc.key) from exc
+    return _switched(lambda: app.readings.update(body).to_json())
 
 
 def _limits(app: Sandbox, _body: object, _authorization: str | None) -> dict[str, object]:
@@ -71,9 +66,14 @@ def _limits(app: Sandbox, _body: object, _authorization: str | None) -> dict[str
 
 
 def _set_limits(app: Sandbox, body: object, _authorization: str | None) -> dict[str, object]:
+    return _switched(lambda: app.limits.update(body).to_json())
+
+
+def _switched(change: Callable[[], dict[str, object]]) -> dict[str, object]:
+    """Apply a change of switches; a bad one is a 400 naming it."""
     try:
-        return app.limits.update(body).to_json()
-    except LimitError as exc:
+        return change()
+    except SwitchError as exc:
         raise bad_request(str(exc), exc.key) from exc
 
 

@@ -3,9 +3,30 @@
 * Hasura's runtime form, ``{"code", "error", "path"}``, for validation and constraint errors;
 * the documented form, ``{"error": {"code", "message", "details"?}, "status": "error"}``,
   for everything else (bad JSON, auth, unknown paths, rate limits, server errors).
+
+Also ``SwitchError``, a bad change of a runtime switch, which the admin answers as a 400.
 """
 
 from __future__ import annotations
+
+
+class SwitchError(ValueError):
+    """A runtime switch (a reading or a limit) that does not exist, or a value it can't take.
+
+    Attributes:
+        key: The switch at fault; None when the whole body is.
+    """
+
+    def __init__(self, message: str, key: str | None = None) -> None:
+        """Build the error.
+
+        Args:
+            message: What is wrong and what would be right.
+            key: The switch at fault; None when the whole body is.
+        """
+        super().__init__(message)
+        self.key = key
+
 
 UNIQUE_VIOLATION = (
     "Uniqueness violation. duplicate key value violates unique constraint "

@@ -14,7 +14,7 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-from .errors import ApiError, documented_error
+from .errors import ApiError, SwitchError, documented_error
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -24,24 +24,6 @@ RATE = "rate"
 IN_FLIGHT = "in_flight"
 
 _KEYS = ("rate_limit", "rate_burst", "max_in_flight")
-
-
-class LimitError(ValueError):
-    """A limit that does not exist, or a value it cannot take.
-
-    Attributes:
-        key: The limit at fault; None when the whole body is.
-    """
-
-    def __init__(self, message: str, key: str | None = None) -> None:
-        """Build the error.
-
-        Args:
-            message: What is wrong and what would be right.
-            key: The limit at fault; None when the whole body is.
-        """
-        super().__init__(message)
-        self.key = key
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,11 +68,11 @@ class Limits:
             The new limits.
 
         Raises:
-            LimitError: An unknown key or a bad value.
+            SwitchError: An unknown key or a bad value.
         """
         if not isinstance(changes, dict):
             msg = 'expected a JSON object of limits, e.g. {"rate_limit": 5}'
-            raise LimitError(msg)
+            raise SwitchError(msg)
         for key, value in changes.items():
             _check(key, value)
         return dataclasses.replace(self, **changes)
@@ -195,7 +177,7 @@ class Limiter:
             Every limit in force afterwards.
 
         Raises:
-            LimitError: An unknown key or a bad value; nothing changes then.
+            SwitchError: An unknown key or a bad value; nothing changes then.
         """
         with self._lock:
             new = self._current.changed(changes)
@@ -244,17 +226,17 @@ class Limiter:
 def _check(key: str, value: object) -> None:
     if key not in _KEYS:
         msg = f"unknown limit {key!r} (known: {', '.join(_KEYS)})"
-        raise LimitError(msg, key)
+        raise SwitchError(msg, key)
     if value is None:
         return
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         msg = f"{key} must be a number or null, got {value!r}"
-        raise LimitError(msg, key)
+        raise SwitchError(msg, key)
     if key == "rate_limit":
         if not math.isfinite(value) or value <= 0:
             msg = f"rate_limit must be a number of requests a second above 0, got {value!r}"
-            raise LimitError(msg, key)
+            raise SwitchError(msg, key)
         return
     if not isinstance(value, int) or value < 1:
         msg = f"{key} must be an integer of at least 1, got {value!r}"
-        raise LimitError(msg, key)
+        raise SwitchError(msg, key)

@@ -11,6 +11,8 @@ import dataclasses
 import threading
 from typing import TYPE_CHECKING
 
+from .errors import SwitchError
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -22,24 +24,6 @@ CHOICES: Mapping[str, tuple[object, ...]] = {
     "deleted_in_search": ("shown", "hidden"),
 }
 DEFAULT_SEARCH_MAX_LIMIT = 1000
-
-
-class ReadingError(ValueError):
-    """A reading that does not exist, or a value it cannot take.
-
-    Attributes:
-        key: The reading at fault; None when the whole body is.
-    """
-
-    def __init__(self, message: str, key: str | None = None) -> None:
-        """Build the error.
-
-        Args:
-            message: What is wrong and what would be right.
-            key: The reading at fault; None when the whole body is.
-        """
-        super().__init__(message)
-        self.key = key
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,11 +81,11 @@ class Readings:
             The new readings.
 
         Raises:
-            ReadingError: An unknown reading or a value it cannot take.
+            SwitchError: An unknown reading or a value it cannot take.
         """
         if not isinstance(changes, dict):
             msg = 'expected a JSON object of readings, e.g. {"duplicate_status": 409}'
-            raise ReadingError(msg)
+            raise SwitchError(msg)
         for key, value in changes.items():
             _check(key, value)
         return dataclasses.replace(self, **changes)
@@ -135,7 +119,7 @@ class ReadingsHolder:
             Every reading in force afterwards.
 
         Raises:
-            ReadingError: An unknown reading or a bad value; nothing changes then.
+            SwitchError: An unknown reading or a bad value; nothing changes then.
         """
         with self._lock:
             self._current = self._current.changed(changes)
@@ -151,14 +135,14 @@ def _check(key: str, value: object) -> None:
     if key == "search_max_limit":
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             msg = f"search_max_limit must be an integer of at least 1, got {value!r}"
-            raise ReadingError(msg, key)
+            raise SwitchError(msg, key)
         return
     choices = CHOICES.get(key)
     if choices is None:
         known = ", ".join(field.name for field in dataclasses.fields(Readings))
         msg = f"unknown reading {key!r} (known: {known})"
-        raise ReadingError(msg, key)
+        raise SwitchError(msg, key)
     # The exact type: `400.0 == 400` and `True == 1`, but neither is a status.
     if type(value) is not type(choices[0]) or value not in choices:
         msg = f"{key} must be one of {', '.join(map(repr, choices))}, got {value!r}"
-        raise ReadingError(msg, key)
+        raise SwitchError(msg, key)
