@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from harness import STREAM, config, record, run_command, singer
@@ -199,12 +199,7 @@ def test_the_summary_after_sigterm_counts_what_landed_in_flight_too(
 
     sandbox.set_faults([])
     assert process.returncode == 143
-    summary = next(
-        json.loads(line)["target_upwell_summary"]
-        for line in stderr.decode().splitlines()
-        if line.startswith('{"target_upwell_summary"')
-    )
-    counts = summary["streams"][STREAM]
+    counts = _summary(stderr)
     landed = len(sandbox.customers())
     assert landed > 0
     assert counts["created"] == landed
@@ -226,17 +221,23 @@ def test_after_sigterm_updates_made_by_a_batch_cut_short_are_counted(
 
     sandbox.set_faults([])
     assert process.returncode == 143
+    after = sandbox.stats()
+    counts = _summary(stderr)
+    assert counts["updated"] == after["rows_updated"] - before["rows_updated"] > 0
+    assert counts["requests"] == sum(sum(s.values()) for s in after["requests"].values()) - sum(
+        sum(s.values()) for s in before["requests"].values()
+    )
+
+
+def _summary(stderr: bytes) -> dict[str, Any]:
+    """The stream's numbers in the summary line the target wrote last."""
     summary = next(
         json.loads(line)["target_upwell_summary"]
         for line in stderr.decode().splitlines()
         if line.startswith('{"target_upwell_summary"')
     )
-    after = sandbox.stats()
-    counts = summary["streams"][STREAM]
-    assert counts["updated"] == after["rows_updated"] - before["rows_updated"] > 0
-    assert counts["requests"] == sum(sum(s.values()) for s in after["requests"].values()) - sum(
-        sum(s.values()) for s in before["requests"].values()
-    )
+    counts: dict[str, Any] = summary["streams"][STREAM]
+    return counts
 
 
 def _wait_for_in_flight(sandbox: SandboxHandle, count: int) -> None:
