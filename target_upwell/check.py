@@ -22,10 +22,11 @@ import dataclasses
 import os
 import sys
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
-from target_upwell import check_probe, contract, encoding, settings
+from singer_sdk.exceptions import ConfigValidationError
+
+from target_upwell import check_probe, config_sources, contract, encoding, settings
 from target_upwell.check_probe import unclear
 from target_upwell.client import Tally, UpwellClient
 from target_upwell.errors import (
@@ -159,14 +160,9 @@ def read_config(path: str | None, environ: Mapping[str, str]) -> CheckConfig:
 
 def _from_file(path: str) -> dict[str, Any]:
     try:
-        loaded = encoding.loads(Path(path).read_bytes())
-    except (OSError, ValueError) as exc:
-        msg = f"--config {path}: can't be read as JSON ({type(exc).__name__})"
-        raise ConfigError(msg) from None
-    if not isinstance(loaded, dict):
-        msg = f"--config {path}: must hold a JSON object"
-        raise ConfigError(msg)
-    return loaded
+        return config_sources.read_file(path)
+    except ConfigValidationError as exc:
+        raise ConfigError("; ".join(exc.errors)) from None
 
 
 def _from_env(environ: Mapping[str, str]) -> dict[str, Any]:

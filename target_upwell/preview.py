@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from target_upwell import contract, encoding, settings
+from singer_sdk.exceptions import ConfigValidationError
+
+from target_upwell import config_sources, contract, encoding, settings
 from target_upwell.intake import Verdict, judge, record_key
 from target_upwell.target import TargetUpwell
 from target_upwell.validation import SchemaCheck
@@ -155,19 +157,10 @@ def load_config(paths: Sequence[str]) -> dict[str, Any]:
     Raises:
         PreviewError: a file can't be read or is not a JSON object.
     """
-    config: dict[str, Any] = {}
-    for path in paths:
-        if path == "ENV":
-            continue
-        try:
-            loaded = encoding.loads(Path(path).read_bytes())
-        except (OSError, ValueError) as exc:
-            msg = f"--config {path}: can't be read as JSON ({type(exc).__name__})"
-            raise PreviewError(msg) from None
-        if not isinstance(loaded, dict):
-            msg = f"--config {path}: must hold a JSON object"
-            raise PreviewError(msg)
-        config |= loaded
+    try:
+        config, _ = config_sources.read_files(paths)
+    except ConfigValidationError as exc:
+        raise PreviewError("; ".join(exc.errors)) from None
     if "ENV" in paths:
         config |= TargetUpwell._env_var_config  # noqa: SLF001 (the SDK's own ENV rules)
     return config

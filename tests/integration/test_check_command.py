@@ -259,7 +259,7 @@ def test_settings_come_from_the_environment_without_config(
     ("args", "env", "named"),
     [
         ([], {}, "TARGET_UPWELL_API_KEY"),
-        (["--config", "/no/such/check.json"], {}, "--config /no/such/check.json"),
+        (["--config", "/no/such/check.json"], {}, "'/no/such/check.json': not found"),
         ([], {"TARGET_UPWELL_API_KEY": "k", "TARGET_UPWELL_API_URL": "http://x.test"}, "api_url"),
     ],
     ids=["no-key", "unreadable-config", "plain-http-url"],
