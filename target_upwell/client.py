@@ -33,7 +33,7 @@ from target_upwell.errors import (
     classify,
     parse_problem,
 )
-from target_upwell.pace import Pace, Verdict
+from target_upwell.pace import ABSORB_IN_A_ROW, Pace, Verdict
 from target_upwell.retry import RetryPolicy, retry_after_seconds
 
 if TYPE_CHECKING:
@@ -224,16 +224,19 @@ class UpwellClient:
         """
         data = payload if isinstance(payload, bytes) or payload is None else encoding.dumps(payload)
         waits = self._policy.waits()
-        attempt = 0
+        attempt = absorbed = 0
+        resume = 0.0  # a refused request's own Retry-After: not sent again before then
         while True:
             try:
-                return self._attempt(method, path, data, tally, proof)
+                return self._attempt(method, path, data, tally, proof=proof, resume=resume)
             except TransientError as exc:
                 if isinstance(exc, AmbiguousError) and not idempotent:
                     raise
                 error = exc
-            if error.absorbed:  # the pace slowed down (and holds any Retry-After): not a retry
+            if error.absorbed and absorbed < ABSORB_IN_A_ROW:  # the pace slowed: not a retry
+                absorbed += 1
                 tally.refusals += 1
+                resume = self._pace.clock() + (error.retry_after or 0.0)
                 continue
             failed = f"{method} {path} to {self._host} failed: {_described(error)}"
             if error.problem.code in _UNMENDING and attempt >= 1:
@@ -250,19 +253,25 @@ class UpwellClient:
             tally.retries += 1
             self._policy.sleep(wait)
 
-    def _attempt(
+    def _attempt(  # noqa: PLR0913 (the request, and two keyword-only conditions on it)
         self,
         method: str,
         path: str,
         data: bytes | None,
         tally: Tally,
+        *,
         proof: Callable[[Json], str | None] | None,
+        resume: float = 0.0,
     ) -> Json:
-        """One request through the pace, which learns from its answer."""
+        """One request through the pace (not before ``resume``), which learns from its answer."""
         if self._stop.is_set():
             msg = "the run is stopping; no new request is sent"
             raise StoppingError(msg)
-        ticket = self._pace.enter()
+        ticket = self._pace.enter(not_before=resume)
+        if self._stop.is_set():  # it stopped while this request waited for its place
+            self._pace.leave(ticket, Verdict.DONE, count=False)
+            msg = "the run is stopping; no new request is sent"
+            raise StoppingError(msg)
         tally.requests += 1
         try:
             answer = self._exchange(method, path, data)
@@ -414,7 +423,10 @@ def _translate(exc: requests.exceptions.RequestException, what: str) -> Transien
     """
     cause = _cause(exc)
     problem = ApiProblem(0, cause, f"{what}: no answer ({type(exc).__name__})")
-    if cause in {"DNS", "TLS", "proxy", "refused", "connect timeout"} or _never_connected(exc):
+    connecting = exc.args and isinstance(exc.args[0], urllib3.exceptions.MaxRetryError)
+    if cause in {"DNS", "proxy", "refused", "connect timeout"} or _never_connected(exc):
+        return TransientError(problem)
+    if cause == "TLS" and connecting:  # the handshake failed: nothing was sent
         return TransientError(problem)
     return AmbiguousError(problem)
 

@@ -16,7 +16,8 @@ searches included, passes through the one ``Pace`` of the run:
   the pace then also **spaces** requests at a rate it learns (the rate that went through,
   less a fifth), probing upward by 2% a success, and the refusal's ``Retry-After`` pauses
   every new request of the run. A refusal with others in flight is a sign of too many at
-  once: the smaller window answers it, and the refused request waits for a place in it;
+  once: the smaller window answers it, and the refused request waits its own
+  ``Retry-After`` and a place in it;
 * ``max_requests_per_second`` stays the user's hard ceiling.
 
 A refusal the pace absorbs (it could still slow down) does not use up ``max_retries``;
@@ -85,7 +86,7 @@ class Pace:
         self.threshold = most  # the largest level not refused yet
         self.rate: float | None = None  # learned requests a second, once spacing
         self._sleep = sleep
-        self._clock = clock
+        self.clock = clock
         self._changed = threading.Condition()
         self._in_flight = 0
         self._round = 0
@@ -96,14 +97,18 @@ class Pace:
         self._starts: deque[float] = deque(maxlen=8)
         self._refused_in_a_row = 0
 
-    def enter(self) -> Ticket:
-        """Wait for a place in the window, the end of any pause, and the request's turn."""
+    def enter(self, not_before: float = 0.0) -> Ticket:
+        """Wait for a place in the window, the end of any pause, and the request's turn.
+
+        ``not_before`` (on ``clock``'s scale) holds this request alone: a refused one's
+        ``Retry-After``.
+        """
         with self._changed:
             self._changed.wait_for(lambda: self._in_flight < max(1, int(self.window)))
             self._in_flight += 1
             ticket = Ticket(self._round, self._in_flight)
-            now = self._clock()
-            start = max(now, self._paused_until, self._next_start)
+            now = self.clock()
+            start = max(now, self._paused_until, self._next_start, not_before)
             interval = self._interval()
             self._next_start = start + interval if interval else 0.0
         if start > now:
@@ -113,7 +118,7 @@ class Pace:
                 self.leave(ticket, Verdict.DONE, count=False)
                 raise
         with self._changed:
-            self._starts.append(self._clock())
+            self._starts.append(self.clock())
         return ticket
 
     def leave(
@@ -174,7 +179,7 @@ class Pace:
         self._credit += 1
         if self._credit >= self._patience * int(self.window):
             self._credit = 0
-            self.window += 1
+            self.window = min(self.window + 1, self.most)
             logger.info("Upwell kept up: up to %d requests in flight now.", int(self.window))
 
     def _shrink(self, level: int, verdict: Verdict, retry_after: float | None) -> None:
@@ -203,7 +208,7 @@ class Pace:
         if seen != float("inf"):  # unknown before two requests started: pause only
             self.rate = max(RATE_FLOOR, min(seen * RATE_CUT, self.ceiling or float("inf")))
         if retry_after:
-            self._paused_until = max(self._paused_until, self._clock() + retry_after)
+            self._paused_until = max(self._paused_until, self.clock() + retry_after)
         logger.info(
             "Upwell refused requests one at a time: %s%s.",
             f"spacing them at {self.rate:.1f} a second" if self.rate else "waiting",

@@ -386,7 +386,10 @@ class _Job:
                 return False
             if isinstance(failure, ConflictError):
                 self.reconciler.learn(HIDES_DELETED, UNSEEN_MESSAGE)
-                self.report.outcomes[Outcome.CREATED] += len(missing)
+                for item in missing:  # ours, or held before: either way, their values by key
+                    values = update_body(item.customer, {})
+                    if values is not None:
+                        self.put(item, values, Outcome.CREATED, may_insert=False, refused=failure)
                 return True
             if not isinstance(failure, AmbiguousError) or retries_left == 0:
                 self.after_failed_insert(missing, retries_left, failure)
@@ -469,6 +472,8 @@ class _Job:
         if body is None:  # never for a mapped customer: its fingerprint is always sent
             self.reject(item, Reason.API_REJECTED, exc)
             return
+        if not item.customer.deleted and "deletedAt" not in item.customer.scalars:
+            body["input"]["deletedAt"] = None  # hidden because deleted, and back in the source
         self.put(item, body, Outcome.UPDATED, may_insert=exc is None, refused=exc)
 
     # -- updates and deletions --------------------------------------------------------
@@ -521,6 +526,8 @@ class _Job:
                 self.report.tally.retries += 1
                 self.client.pause(attempt)
                 held = self.find([item]).get(item.customer.key)
+                if held is None and outcome is not Outcome.DELETED:
+                    continue  # search can't see it: the same values again, which is harmless
                 refreshed = None if held is None else redo(item.customer, held)
                 if refreshed is None:
                     self.report.outcomes[outcome] += 1

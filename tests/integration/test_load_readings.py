@@ -313,3 +313,39 @@ def test_an_unproven_update_is_looked_at_before_it_is_sent_again(
     rows = stored(sandbox)
     assert all(rows[n]["name"] == f"New {n}" for n in range(1, 201))
     assert sum(row["deletedAt"] is not None for row in rows.values()) == 20
+
+
+@pytest.mark.usefixtures("reading")
+def test_a_customer_a_tap_deleted_is_undeleted_when_it_comes_back(
+    sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    unmapped = {STREAM: {k: v for k, v in MAPPING[STREAM].items() if k != "deletedAt"}}
+    live = [account(n, Active=True) for n in range(1, 11)]
+    run(sandbox, tmp_path, live, mapping=unmapped)
+    gone = [{**r, "_sdc_deleted_at": "2024-06-01T00:00:00Z"} for r in live[:3]]
+    run(sandbox, tmp_path, gone, mapping=unmapped)
+
+    result = run(sandbox, tmp_path, live, mapping=unmapped)
+
+    assert result.exit_code == 0, result.log
+    assert all(row["deletedAt"] is None for row in stored(sandbox).values())
+
+
+def test_an_update_by_key_whose_answer_is_unclear_is_sent_again_not_counted(
+    sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    sandbox.set_readings(deleted_in_search="hidden")
+    run(sandbox, tmp_path, [account(10), account(30)])  # inactive: search hides both from now on
+    unclear = {"kind": "error_body", "applied": False, "every": 2}
+    sandbox.set_faults([{**unclear, "endpoint": "customers-update-by-source"}])
+    renamed = [account(n, Name=f"Renamed {n}") for n in (10, 30)]
+
+    # Each insert is refused (the key is taken) and each customer updated by key; the second
+    # update's answer is a 200 with an error body and nothing applied.
+    result = run(sandbox, tmp_path, renamed, batch_size_rows=1, max_concurrent_requests=1)
+
+    assert result.exit_code == 0, result.log
+    assert {n: row["name"] for n, row in stored(sandbox).items()} == {
+        10: "Renamed 10",
+        30: "Renamed 30",
+    }
