@@ -225,10 +225,9 @@ class UpwellClient:
         data = payload if isinstance(payload, bytes) or payload is None else encoding.dumps(payload)
         waits = self._policy.waits()
         attempt = absorbed = 0
-        resume = 0.0  # a refused request's own Retry-After: not sent again before then
         while True:
             try:
-                return self._attempt(method, path, data, tally, proof=proof, resume=resume)
+                return self._attempt(method, path, data, tally, proof=proof)
             except TransientError as exc:
                 if isinstance(exc, AmbiguousError) and not idempotent:
                     raise
@@ -236,7 +235,6 @@ class UpwellClient:
             if error.absorbed and absorbed < ABSORB_IN_A_ROW:  # the pace slowed: not a retry
                 absorbed += 1
                 tally.refusals += 1
-                resume = self._pace.clock() + (error.retry_after or 0.0)
                 continue
             failed = f"{method} {path} to {self._host} failed: {_described(error)}"
             if error.problem.code in _UNMENDING and attempt >= 1:
@@ -253,7 +251,7 @@ class UpwellClient:
             tally.retries += 1
             self._policy.sleep(wait)
 
-    def _attempt(  # noqa: PLR0913 (the request, and two keyword-only conditions on it)
+    def _attempt(
         self,
         method: str,
         path: str,
@@ -261,13 +259,12 @@ class UpwellClient:
         tally: Tally,
         *,
         proof: Callable[[Json], str | None] | None,
-        resume: float = 0.0,
     ) -> Json:
-        """One request through the pace (not before ``resume``), which learns from its answer."""
+        """One request through the pace, which learns from its answer."""
         if self._stop.is_set():
             msg = "the run is stopping; no new request is sent"
             raise StoppingError(msg)
-        ticket = self._pace.enter(not_before=resume)
+        ticket = self._pace.enter()
         if self._stop.is_set():  # it stopped while this request waited for its place
             self._pace.leave(ticket, Verdict.DONE, count=False)
             msg = "the run is stopping; no new request is sent"
