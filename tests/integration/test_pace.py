@@ -5,11 +5,16 @@ from __future__ import annotations
 import contextlib
 import io
 import threading
+import time
 from typing import TYPE_CHECKING
 
 from harness import config, record, singer
 
 from target_upwell import settings
+from target_upwell.client import Tally, UpwellClient
+from target_upwell.errors import RetriesExhaustedError, StoppingError
+from target_upwell.pace import ABSORB_IN_A_ROW, Pace, Verdict
+from target_upwell.retry import RetryPolicy
 from target_upwell.run import Run, RunStoppedError
 from target_upwell.target import TargetUpwell
 
@@ -65,3 +70,62 @@ def test_a_503_that_never_clears_still_ends_the_run(sandbox: SandboxHandle, tmp_
     assert made <= 4 * (16 + 3 + 1)  # each thread: absorbed refusals, then its retries
     assert waits
     assert sandbox.customers() == []
+
+
+def paced_client(sandbox: SandboxHandle, pace: Pace, stop: threading.Event) -> UpwellClient:
+    policy = RetryPolicy(2, sleep=lambda _: None)
+    return UpwellClient(
+        sandbox.url, sandbox.api_key, timeout=30, policy=policy, pace=pace, stop=stop
+    )
+
+
+def test_a_request_that_waited_for_its_place_is_not_sent_once_the_run_stops(
+    sandbox: SandboxHandle,
+) -> None:
+    pace, stop = Pace(1, sleep=lambda _: None), threading.Event()
+    client = paced_client(sandbox, pace, stop)
+    held = pace.enter()  # the only place in the window is taken
+    failures: list[BaseException] = []
+
+    def search() -> None:
+        try:
+            client.find("ERP", ["1"], Tally())
+        except StoppingError as exc:
+            failures.append(exc)
+
+    waiting = threading.Thread(target=search)
+    waiting.start()
+    for _ in range(3000):  # until it waits for the place (a bound, not a timing test)
+        if pace._changed._waiters:
+            break
+        time.sleep(0.01)
+    stop.set()
+    pace.leave(held, Verdict.DONE, count=False)
+    waiting.join(30)
+
+    assert len(failures) == 1
+    assert sandbox.stats()["requests"] == {}
+
+
+def test_one_request_refused_forever_ends_though_others_succeed(sandbox: SandboxHandle) -> None:
+    sandbox.set_faults([{"kind": "status", "status": 429, "endpoint": "customers-search"}])
+    stop = threading.Event()
+    client = paced_client(sandbox, Pace(4, sleep=lambda _: None), stop)
+    outcome: list[BaseException] = []
+
+    def refused() -> None:
+        try:
+            client.find("ERP", ["1"], Tally())
+        except RetriesExhaustedError as exc:
+            outcome.append(exc)
+
+    searching = threading.Thread(target=refused)
+    searching.start()
+    while searching.is_alive() and len(outcome) == 0:
+        client.check_key(Tally())  # successes elsewhere keep the pace from counting refusals
+        searching.join(0.01)
+    searching.join(30)
+
+    sandbox.set_faults([])
+    assert len(outcome) == 1
+    assert sandbox.stats()["requests"]["customers-search"]["429"] <= ABSORB_IN_A_ROW + 3
