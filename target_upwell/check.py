@@ -219,12 +219,8 @@ def _ask(client: UpwellClient, tally: Tally, findings: Findings, *, write_probe:
 
 def _search_request(client: UpwellClient, tally: Tally, findings: Findings) -> None:
     """The search the target sends: ``_eq`` and ``_in`` on the key, limit, offset, orderBy."""
-    where = {
-        "sourceSystem": {"_eq": check_probe.PROBE_SYSTEM},
-        "sourceSystemId": {"_in": [MISSING_ID]},
-    }
     try:
-        found = client.search_page(where, tally)
+        found = client.find(check_probe.PROBE_SYSTEM, [MISSING_ID], tally)
     except RejectedError as exc:
         seen = f"refused ({exc.problem.describe()}): the target can't look customers up"
         findings.note("search_request", "breaks", seen)

@@ -385,11 +385,8 @@ class _Job:
             if failure is None:
                 return False
             if isinstance(failure, ConflictError):
-                self.reconciler.learn(HIDES_DELETED, UNSEEN_MESSAGE)
                 for item in missing:  # ours, or held before: either way, their values by key
-                    values = update_body(item.customer, {})
-                    if values is not None:
-                        self.put(item, values, Outcome.CREATED, may_insert=False, refused=failure)
+                    self.update_unseen(item, failure, fresh=Outcome.CREATED)
                 return True
             if not isinstance(failure, AmbiguousError) or retries_left == 0:
                 self.after_failed_insert(missing, retries_left, failure)
@@ -460,11 +457,14 @@ class _Job:
         """True for a deleted customer search didn't find, once search has hidden one."""
         return self.reconciler.knows(HIDES_DELETED) and bool(item.customer.scalars.get("deletedAt"))
 
-    def update_unseen(self, item: Item, exc: ConflictError | None = None) -> None:
+    def update_unseen(
+        self, item: Item, exc: ConflictError | None = None, *, fresh: Outcome = Outcome.UPDATED
+    ) -> None:
         """Update by key a customer search may not show: every mapped field, as nothing compares.
 
         After an insert refused with ``exc`` (the key exists), a customer the update doesn't
-        find is rejected; without it, one the update doesn't find is inserted.
+        find is rejected; without it, one the update doesn't find is inserted. Done, it
+        counts as ``fresh``.
         """
         if exc is not None:
             self.reconciler.learn(HIDES_DELETED, UNSEEN_MESSAGE)
@@ -474,7 +474,7 @@ class _Job:
             return
         if not item.customer.deleted and "deletedAt" not in item.customer.scalars:
             body["input"]["deletedAt"] = None  # hidden because deleted, and back in the source
-        self.put(item, body, Outcome.UPDATED, may_insert=exc is None, refused=exc)
+        self.put(item, body, fresh, may_insert=exc is None, refused=exc)
 
     # -- updates and deletions --------------------------------------------------------
 
