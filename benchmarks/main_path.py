@@ -19,11 +19,11 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
-from target_upwell import loader
+from target_upwell.delivery import window as loader
 from target_upwell.target import TargetUpwell
 
 if TYPE_CHECKING:
-    from target_upwell.batching import Batch
+    from target_upwell.delivery.batching import Batch
 
 
 def _settle_at_once(self: loader.Loader, batch: Batch, *, final: bool = False) -> None:

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from target_upwell.customer_input import Customer
     from target_upwell.errors import ApiProblem
-    from target_upwell.validation import Problem
+    from target_upwell.mapping.customer_input import Customer
+    from target_upwell.mapping.validation import Problem
 
 
 logger = logging.getLogger("target-upwell")

@@ -14,22 +14,22 @@ import uuid
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from target_upwell import encoding
-from target_upwell.checkpoint import Checkpoints, State
-from target_upwell.client import Tally, UpwellClient
-from target_upwell.deadletter import DeadLetterWriter
+from target_upwell.delivery.checkpoint import Checkpoints, State
+from target_upwell.delivery.client import Tally, UpwellClient
+from target_upwell.delivery.deadletter import DeadLetterWriter
+from target_upwell.delivery.pace import Pace
+from target_upwell.delivery.reconcile import LoadOptions, Reconciler, RowCap
+from target_upwell.delivery.retry import RetryPolicy
+from target_upwell.delivery.window import Loader
 from target_upwell.errors import AuthError, StoppingError, UpwellError
-from target_upwell.loader import Loader
+from target_upwell.mapping.routing import CONFIG_TEST_STREAM
 from target_upwell.outcomes import Summary
-from target_upwell.pace import Pace
-from target_upwell.reconcile import LoadOptions, Reconciler, RowCap
-from target_upwell.retry import RetryPolicy
-from target_upwell.routing import CONFIG_TEST_STREAM
 
 if TYPE_CHECKING:
     import logging
     from collections.abc import Callable, Iterator
 
-    from target_upwell.mapping import FieldMap
+    from target_upwell.mapping.field_map import FieldMap
     from target_upwell.settings import Settings
 
 EXIT_FAILED = 1

@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 import jsonschema
 
 from target_upwell import contract
-from target_upwell.mapping import MappingConfigError
-from target_upwell.routing import Routes
-from target_upwell.validation import describe
+from target_upwell.mapping.field_map import MappingConfigError
+from target_upwell.mapping.routing import Routes
+from target_upwell.mapping.validation import describe
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -12,18 +12,18 @@ from typing import TYPE_CHECKING, Any
 
 from singer_sdk.sinks import BatchSink
 
-from target_upwell.batching import Batch, Encoded, Item, rebuildable
-from target_upwell.intake import Verdict, accepted, judge, record_key
+from target_upwell.delivery.batching import Batch, Encoded, Item, rebuildable
+from target_upwell.mapping.intake import Verdict, accepted, judge, record_key
+from target_upwell.mapping.routing import CONFIG_TEST_STREAM
+from target_upwell.mapping.validation import Problem, RecordValidator
 from target_upwell.outcomes import Outcome, Reason, Rejection
-from target_upwell.routing import CONFIG_TEST_STREAM
-from target_upwell.validation import Problem, RecordValidator
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from singer_sdk.sinks.core import BaseJSONSchemaValidator
 
-    from target_upwell.customer_input import Customer
+    from target_upwell.mapping.customer_input import Customer
     from target_upwell.target import TargetUpwell
 
 if sys.version_info >= (3, 12):

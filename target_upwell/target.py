@@ -16,8 +16,8 @@ from singer_sdk.plugin_base import _ConfigInput
 
 from target_upwell import config_sources, contract, settings
 from target_upwell.errors import UpwellError
+from target_upwell.mapping.routing import preset_names
 from target_upwell.reader import BadInputError, FastReader
-from target_upwell.routing import preset_names
 from target_upwell.run import EXIT_FAILED, EXIT_TOO_MANY_REJECTED, Run, RunStoppedError
 from target_upwell.sinks import CustomersSink
 

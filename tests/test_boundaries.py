@@ -60,7 +60,7 @@ def test_the_package_root_imports_nothing():
         ("..", True),
         ("..sinks", True),
         ("target_upwell", True),
-        ("target_upwell.client", True),
+        ("target_upwell.delivery.client", True),
         ("target_upwell.sandbox.store", False),
         ("target_upwell_extras", False),
         ("sqlite3", False),

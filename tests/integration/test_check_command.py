@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import requests
 
-from target_upwell import check, contract
-from target_upwell.check_probe import PROBE_ID, PROBE_SYSTEM
+from target_upwell import contract
+from target_upwell.commands import check
+from target_upwell.commands.check_probe import PROBE_ID, PROBE_SYSTEM
 from tests.conftest import TIMEOUT, SandboxHandle
 
 if TYPE_CHECKING:

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from target_upwell.client import Tally, UpwellClient
+from target_upwell.delivery.client import Tally, UpwellClient
+from target_upwell.delivery.retry import RetryPolicy
 from target_upwell.errors import RetriesExhaustedError
-from target_upwell.retry import RetryPolicy
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 from harness import config, record, singer
 
 from target_upwell import settings
-from target_upwell.client import Tally, UpwellClient
+from target_upwell.delivery.client import Tally, UpwellClient
+from target_upwell.delivery.pace import ABSORB_IN_A_ROW, Pace, Verdict
+from target_upwell.delivery.retry import RetryPolicy
 from target_upwell.errors import RetriesExhaustedError, StoppingError
-from target_upwell.pace import ABSORB_IN_A_ROW, Pace, Verdict
-from target_upwell.retry import RetryPolicy
 from target_upwell.run import Run, RunStoppedError
 from target_upwell.target import TargetUpwell
 

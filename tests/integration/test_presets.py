@@ -16,7 +16,7 @@ import pytest
 from harness import load
 
 from target_upwell import contract
-from target_upwell.routing import load_preset, preset_names
+from target_upwell.mapping.routing import load_preset, preset_names
 
 if TYPE_CHECKING:
     from tests.conftest import SandboxHandle

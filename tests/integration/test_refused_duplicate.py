@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from target_upwell.batching import Batch, Item
-from target_upwell.client import UpwellClient
-from target_upwell.customer_input import Customer
+from target_upwell.delivery.batching import Batch, Item
+from target_upwell.delivery.client import UpwellClient
+from target_upwell.delivery.reconcile import LoadOptions, Reconciler, RowCap
+from target_upwell.delivery.retry import RetryPolicy
+from target_upwell.mapping.customer_input import Customer
 from target_upwell.outcomes import Outcome
-from target_upwell.reconcile import LoadOptions, Reconciler, RowCap
-from target_upwell.retry import RetryPolicy
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

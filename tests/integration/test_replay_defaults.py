@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from harness import STREAM, config, load, record, singer
 
-from target_upwell.replay import main
+from target_upwell.commands.replay import main
 
 if TYPE_CHECKING:
     from pathlib import Path

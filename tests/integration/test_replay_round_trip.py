@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from harness import STREAM, config, load, record, singer
 
 from target_upwell import contract
-from target_upwell.replay import REPLAY_STREAM, main
+from target_upwell.commands.replay import REPLAY_STREAM, main
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -14,8 +14,8 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from target_upwell.client import Tally, UpwellClient
-from target_upwell.retry import RetryPolicy
+from target_upwell.delivery.client import Tally, UpwellClient
+from target_upwell.delivery.retry import RetryPolicy
 
 if TYPE_CHECKING:
     import pytest

@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 from harness import MAPPING, STREAM, config, load, record, singer
 
-from target_upwell.batching import Batch, Encoded, Item
-from target_upwell.client import UpwellClient
-from target_upwell.mapping import compile_mapping
+from target_upwell.delivery.batching import Batch, Encoded, Item
+from target_upwell.delivery.client import UpwellClient
+from target_upwell.delivery.reconcile import LoadOptions, Reconciler, Report, RowCap
+from target_upwell.delivery.retry import RetryPolicy
+from target_upwell.mapping.field_map import compile_mapping
 from target_upwell.outcomes import Outcome
-from target_upwell.reconcile import LoadOptions, Reconciler, Report, RowCap
-from target_upwell.retry import RetryPolicy
 from target_upwell.sinks import ENCODED_RUN
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from target_upwell import encoding
-from target_upwell.batching import (
+from target_upwell.delivery.batching import (
     Batch,
     Encoded,
     Item,
@@ -20,7 +20,7 @@ from target_upwell.batching import (
     encoded_ahead,
     halves,
 )
-from target_upwell.customer_input import Customer, Shape
+from target_upwell.mapping.customer_input import Customer, Shape
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

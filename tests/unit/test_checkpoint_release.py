@@ -12,7 +12,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from target_upwell.checkpoint import Checkpoints, State
+from target_upwell.delivery.checkpoint import Checkpoints, State
 
 
 def bookmark(n: int) -> State:

@@ -7,7 +7,12 @@ from typing import Any
 
 import pytest
 
-from target_upwell.customer_input import Customer, addresses_differ, rule_unsettable, update_body
+from target_upwell.mapping.customer_input import (
+    Customer,
+    addresses_differ,
+    rule_unsettable,
+    update_body,
+)
 
 ADDRESS = {"type": "BILLING", "streetLine1": "1 Main St", "city": "Boston", "country": "US"}
 

@@ -6,11 +6,11 @@ import datetime as dt
 import json
 from typing import TYPE_CHECKING, Any
 
-from target_upwell.customer_input import Customer
-from target_upwell.deadletter import DeadLetterWriter
+from target_upwell.delivery.deadletter import DeadLetterWriter
 from target_upwell.errors import ApiProblem
+from target_upwell.mapping.customer_input import Customer
+from target_upwell.mapping.validation import Problem
 from target_upwell.outcomes import Reason, Rejection
-from target_upwell.validation import Problem
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -13,7 +13,7 @@ from email_validator.syntax import validate_email_local_part
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from target_upwell.email_syntax import InvalidEmailError, normalized, plain
+from target_upwell.mapping.email_syntax import InvalidEmailError, normalized, plain
 
 # Plain ASCII, the rest of RFC 5322's atext, quoting and separators, accented letters
 # (composed and decomposed, so NFC matters), other scripts, and controls.

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from target_upwell import contract
-from target_upwell.customer_input import (
+from target_upwell.mapping.customer_input import (
     Customer,
     deletion_body,
     marks_deleted,

@@ -9,19 +9,19 @@ from typing import TYPE_CHECKING, cast
 
 import pytest
 
-from target_upwell.batching import Batch, Item
-from target_upwell.checkpoint import Checkpoints
-from target_upwell.customer_input import Customer
-from target_upwell.deadletter import DeadLetterWriter
-from target_upwell.loader import Loader
+from target_upwell.delivery.batching import Batch, Item
+from target_upwell.delivery.checkpoint import Checkpoints
+from target_upwell.delivery.deadletter import DeadLetterWriter
+from target_upwell.delivery.reconcile import LoadOptions, Report
+from target_upwell.delivery.window import Loader
+from target_upwell.mapping.customer_input import Customer
 from target_upwell.outcomes import Rejection, Summary
-from target_upwell.reconcile import LoadOptions, Report
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
-    from target_upwell.reconcile import Reconciler
+    from target_upwell.delivery.reconcile import Reconciler
 
 WAIT = 10.0  # seconds; only a hang would reach it
 

@@ -7,8 +7,8 @@ import json
 import pytest
 from stamps import unstamped
 
-from target_upwell.automap import auto_entry
-from target_upwell.mapping import apply, compile_mapping
+from target_upwell.mapping.automap import auto_entry
+from target_upwell.mapping.field_map import apply, compile_mapping
 
 
 def quoted(name: str) -> str:

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from stamps import unstamped
 
-from target_upwell.mapping import MappingConfigError, MappingError, apply, compile_mapping
+from target_upwell.mapping.field_map import MappingConfigError, MappingError, apply, compile_mapping
 
 if TYPE_CHECKING:
-    from target_upwell.customer_input import Customer
+    from target_upwell.mapping.customer_input import Customer
 
 BASE_ENTRY = {"sourceSystemId": "id", "name": "DisplayName"}
 BASE_RECORD: dict[str, Any] = {"id": "C-1", "DisplayName": "Acme"}

@@ -12,9 +12,10 @@ import pytest
 from hypothesis import event, example, given
 from hypothesis import strategies as st
 
-from target_upwell import contract, customer_input, encoding
-from target_upwell.automap import auto_entry
-from target_upwell.mapping import (
+from target_upwell import contract, encoding
+from target_upwell.mapping import customer_input
+from target_upwell.mapping.automap import auto_entry
+from target_upwell.mapping.field_map import (
     MappingError,
     apply,
     compile_expression,

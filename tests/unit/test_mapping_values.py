@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from stamps import unstamped
 
-from target_upwell.customer_input import check
-from target_upwell.mapping import MappingError, apply, compile_mapping
+from target_upwell.mapping.customer_input import check
+from target_upwell.mapping.field_map import MappingError, apply, compile_mapping
 
 if TYPE_CHECKING:
-    from target_upwell.customer_input import Customer
+    from target_upwell.mapping.customer_input import Customer
 
 ENTRY = {
     "sourceSystemId": "id",

@@ -12,11 +12,13 @@ from typing import Any
 import pytest
 import yaml
 
-from target_upwell import hub_definition
+from target_upwell.commands import hub_definition
 from tests.conftest import ROOT
 
 DEFINITION = ROOT / "target-upwell.meltano-hub.yml"
-REGENERATE = "python -m target_upwell.hub_definition --output target-upwell.meltano-hub.yml"
+REGENERATE = (
+    "python -m target_upwell.commands.hub_definition --output target-upwell.meltano-hub.yml"
+)
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import decimal
 
 import pytest
 
-from target_upwell import normalize
+from target_upwell.mapping import normalize
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from target_upwell.pace import FIRST_PATIENCE, RATE_FLOOR, Pace, Ticket, Verdict
+from target_upwell.delivery.pace import FIRST_PATIENCE, RATE_FLOOR, Pace, Ticket, Verdict
 
 MOST = 8
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from target_upwell.preview import main
+from target_upwell.commands.preview import main
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any, cast
 
-from target_upwell.reconcile import LoadOptions, Reconciler, RowCap
+from target_upwell.delivery.reconcile import LoadOptions, Reconciler, RowCap
 
 if TYPE_CHECKING:
     import pytest

@@ -10,8 +10,8 @@ import io
 import json
 from typing import TYPE_CHECKING, Any
 
-from target_upwell.replay import main
-from target_upwell.validation import SchemaCheck
+from target_upwell.commands.replay import main
+from target_upwell.mapping.validation import SchemaCheck
 
 if TYPE_CHECKING:
     from pathlib import Path

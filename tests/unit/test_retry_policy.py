@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from target_upwell.retry import RetryPolicy, retry_after_seconds
+from target_upwell.delivery.retry import RetryPolicy, retry_after_seconds
 
 NOW = dt.datetime(2024, 5, 1, 12, 0, 0, tzinfo=dt.timezone.utc)
 

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from stamps import unstamped
 
-from target_upwell.mapping import MappingConfigError, apply
-from target_upwell.routing import Routes
+from target_upwell.mapping.field_map import MappingConfigError, apply
+from target_upwell.mapping.routing import Routes
 
 WILDCARD = {"sourceSystemId": "to_string(id)", "name": "name", "emailAddress": "email"}
 CUSTOMERS = {"sourceSystemId": "Id", "name": "DisplayName"}

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from target_upwell.customer_input import check
-from target_upwell.validation import Problem, RecordValidator, SchemaCheck, field_path
+from target_upwell.mapping.customer_input import check
+from target_upwell.mapping.validation import Problem, RecordValidator, SchemaCheck, field_path
 
 LEAKY_EMAIL = "leaky.value@example.com"
 LEAKY_NAME = "Zebulon Quillfeather Holdings"

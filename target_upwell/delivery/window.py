@@ -14,16 +14,16 @@ from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
-from target_upwell.batching import Batch, by_position
+from target_upwell.delivery.batching import Batch, by_position
+from target_upwell.delivery.reconcile import Report
 from target_upwell.outcomes import Outcome, Reason, Rejection, RejectionLog
-from target_upwell.reconcile import Report
 
 if TYPE_CHECKING:
-    from target_upwell.batching import Item
-    from target_upwell.checkpoint import Checkpoints
-    from target_upwell.deadletter import DeadLetterWriter
+    from target_upwell.delivery.batching import Item
+    from target_upwell.delivery.checkpoint import Checkpoints
+    from target_upwell.delivery.deadletter import DeadLetterWriter
+    from target_upwell.delivery.reconcile import Reconciler
     from target_upwell.outcomes import Summary
-    from target_upwell.reconcile import Reconciler
 
 
 class Loader:

@@ -11,8 +11,8 @@ import decimal
 import re
 from typing import Any
 
-from target_upwell import email_syntax
-from target_upwell.customer_input import COUNTRY_CODES
+from target_upwell.mapping import email_syntax
+from target_upwell.mapping.customer_input import COUNTRY_CODES
 
 # ISO 3166's "exceptionally reserved" code UK is what many systems write for GB.
 _EXCEPTIONALLY_RESERVED = {"UK": "GB"}

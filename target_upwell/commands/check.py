@@ -26,9 +26,11 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from singer_sdk.exceptions import ConfigValidationError
 
-from target_upwell import check_probe, config_sources, contract, encoding, settings
-from target_upwell.check_probe import unclear
-from target_upwell.client import Tally, UpwellClient
+from target_upwell import config_sources, contract, encoding, settings
+from target_upwell.commands import check_probe
+from target_upwell.commands.check_probe import unclear
+from target_upwell.delivery.client import Tally, UpwellClient
+from target_upwell.delivery.retry import RetryPolicy
 from target_upwell.errors import (
     AmbiguousError,
     AuthError,
@@ -36,12 +38,11 @@ from target_upwell.errors import (
     UpwellError,
     WrongPathError,
 )
-from target_upwell.retry import RetryPolicy
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping, Sequence
 
-    from target_upwell.client import Json
+    from target_upwell.delivery.client import Json
 
 EXIT_OK = 0
 EXIT_FAILED = 1

@@ -21,6 +21,8 @@ import requests.adapters
 import urllib3.exceptions
 
 from target_upwell import contract, encoding
+from target_upwell.delivery.pace import ABSORB_IN_A_ROW, Pace, Verdict
+from target_upwell.delivery.retry import RetryPolicy, retry_after_seconds
 from target_upwell.errors import (
     AmbiguousError,
     ApiError,
@@ -33,8 +35,6 @@ from target_upwell.errors import (
     classify,
     parse_problem,
 )
-from target_upwell.pace import ABSORB_IN_A_ROW, Pace, Verdict
-from target_upwell.retry import RetryPolicy, retry_after_seconds
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Sequence

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from target_upwell import contract
-from target_upwell.batching import (
+from target_upwell.delivery.batching import (
     DELETED,
     KEY_OF,
     PARENT_OF,
@@ -33,14 +33,7 @@ from target_upwell.batching import (
     encoded_ahead,
     halves,
 )
-from target_upwell.client import Json, Tally, UpwellClient
-from target_upwell.customer_input import (
-    addresses_differ,
-    deletion_body,
-    marks_deleted,
-    rule_unsettable,
-    update_body,
-)
+from target_upwell.delivery.client import Json, Tally, UpwellClient
 from target_upwell.errors import (
     AmbiguousError,
     ApiError,
@@ -48,6 +41,13 @@ from target_upwell.errors import (
     RejectedError,
     RetriesExhaustedError,
     TooLargeError,
+)
+from target_upwell.mapping.customer_input import (
+    addresses_differ,
+    deletion_body,
+    marks_deleted,
+    rule_unsettable,
+    update_body,
 )
 from target_upwell.outcomes import Outcome, Reason, Rejection
 

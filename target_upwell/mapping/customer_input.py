@@ -9,7 +9,7 @@ from importlib import resources
 from typing import Any
 
 from target_upwell import contract, encoding
-from target_upwell.validation import Problem, SchemaCheck
+from target_upwell.mapping.validation import Problem, SchemaCheck
 
 _SCHEMA: dict[str, Any] = json.loads(
     resources.files("target_upwell").joinpath("customers_insert_input.schema.json").read_text()

@@ -10,16 +10,16 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from target_upwell import customer_input
-from target_upwell.mapping import MappingError
+from target_upwell.mapping import customer_input
+from target_upwell.mapping.field_map import MappingError
+from target_upwell.mapping.validation import Problem
 from target_upwell.outcomes import Reason
-from target_upwell.validation import Problem
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from target_upwell.customer_input import Customer
-    from target_upwell.mapping import FieldMap
+    from target_upwell.mapping.customer_input import Customer
+    from target_upwell.mapping.field_map import FieldMap
 
 
 # A mapped customer, its insert input, and whether that input needed the schema check.

@@ -17,7 +17,7 @@ from target_upwell import encoding
 if TYPE_CHECKING:
     from collections.abc import Hashable, Iterator, Sequence
 
-    from target_upwell.customer_input import Customer, Shape
+    from target_upwell.mapping.customer_input import Customer, Shape
 
 
 @dataclass(slots=True)

@@ -45,8 +45,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from target_upwell import contract, encoding
+from target_upwell.mapping.routing import REPLAY_STREAM
 from target_upwell.outcomes import Reason
-from target_upwell.routing import REPLAY_STREAM
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence

@@ -11,13 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 import jmespath.exceptions
 
-from target_upwell import contract, customer_input, email_syntax, expressions, normalize
-from target_upwell.customer_input import Customer, Shape
+from target_upwell import contract
+from target_upwell.mapping import customer_input, email_syntax, expressions, normalize
+from target_upwell.mapping.customer_input import Customer, Shape
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
 
-    from target_upwell.expressions import Getter
+    from target_upwell.mapping.expressions import Getter
 
 PARENT_FIELD = "billToSourceSystemId"
 FILTER_KEY = "__filter__"

@@ -22,14 +22,14 @@ from typing import IO, TYPE_CHECKING, Any
 from singer_sdk.exceptions import ConfigValidationError
 
 from target_upwell import config_sources, contract, encoding, settings
-from target_upwell.intake import Verdict, judge, record_key
+from target_upwell.mapping.intake import Verdict, judge, record_key
+from target_upwell.mapping.validation import SchemaCheck
 from target_upwell.target import TargetUpwell
-from target_upwell.validation import SchemaCheck
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
 
-    from target_upwell.mapping import FieldMap
+    from target_upwell.mapping.field_map import FieldMap
 
 EXIT_OK = 0
 EXIT_FAILED = 1

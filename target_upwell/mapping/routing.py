@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 from importlib import resources
 from typing import Any
 
-from target_upwell.automap import auto_entry
-from target_upwell.mapping import FieldMap, MappingConfigError, compile_mapping
+from target_upwell.mapping.automap import auto_entry
+from target_upwell.mapping.field_map import FieldMap, MappingConfigError, compile_mapping
 
 WILDCARD = "*"
 CONFIG_TEST_STREAM = "meltano_test_stream"

@@ -28,8 +28,8 @@ from target_upwell.errors import AmbiguousError, ConflictError, RejectedError
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from target_upwell.check import Findings, State
-    from target_upwell.client import Json, Tally, UpwellClient
+    from target_upwell.commands.check import Findings, State
+    from target_upwell.delivery.client import Json, Tally, UpwellClient
 
 PROBE_SYSTEM = "TARGET_UPWELL_CHECK"
 PROBE_ID = "target-upwell-check-probe"

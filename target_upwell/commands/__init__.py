@@ -1,0 +1,1 @@
+"""The helper commands: check, preview, replay, and the Hub definition."""

@@ -1,0 +1,1 @@
+"""Send mapped batches to Upwell: batching, the window, reconcile, the client."""

@@ -1,0 +1,1 @@
+"""Map a tap's records to Upwell's CustomersInsertInput, and check them."""
