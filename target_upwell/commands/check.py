@@ -11,24 +11,23 @@ nothing (an empty bulk insert, and a PUT by source key for a key no customer hol
 ``--write-probe`` writes one probe customer (``check_probe``). The key and customer values
 are never printed.
 
+This module asks the readings and conducts the command; ``check_settings`` reads the flags and
+settings, ``check_findings`` holds the rows, and ``check_report`` prints them.
+
 Exit codes: 0 nothing breaks; 1 something breaks, a bad config, or no usable answer;
 2 a bad command line.
 """
 
 from __future__ import annotations
 
-import argparse
-import dataclasses
 import os
 import sys
 import time
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import TYPE_CHECKING
 
-from singer_sdk.exceptions import ConfigValidationError
-
-from target_upwell import config_sources, contract, encoding, settings
-from target_upwell.commands import check_probe
-from target_upwell.commands.check_probe import unclear
+from target_upwell import contract
+from target_upwell.commands import check_probe, check_report, check_settings
+from target_upwell.commands.check_findings import ROW_NAMES, Findings, unclear
 from target_upwell.delivery.client import Tally, UpwellClient
 from target_upwell.delivery.retry import RetryPolicy
 from target_upwell.errors import (
@@ -40,19 +39,18 @@ from target_upwell.errors import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Mapping, Sequence
+    from collections.abc import Sequence
 
     from target_upwell.delivery.client import Json
 
+# The command's public names. Findings and its ROW_NAMES live in check_findings, so that the
+# probe can note rows without importing this module; they are named here for this module's users.
+__all__ = ["ROW_NAMES", "Findings", "examine", "main"]
+
 EXIT_OK = 0
 EXIT_FAILED = 1
-DEFAULT_MAX_RETRIES = 2  # a check wants a quick answer, not a patient one
-DEFAULT_TIMEOUT = 60.0
-ENV_PREFIX = "TARGET_UPWELL_"
 MISSING_ID = "no-such-customer"  # under the probe's sourceSystem, which no load writes
 EMPTY_INSERT = b'{"inputs":[]}'
-State = Literal["confirmed", "differs, handled", "breaks", "not checked"]
-STATES: tuple[State, ...] = get_args(State)
 # What only --write-probe checks: four readings, and the probe's own writes.
 PROBE_ROWS = (
     "duplicate_key",
@@ -61,11 +59,6 @@ PROBE_ROWS = (
     "deleted_in_search",
     "probe_insert",
     "probe_update",
-)
-# The readings, then rows for the requests the target sends and for what the probe does.
-ROW_NAMES = (
-    *(reading.name for reading in contract.READINGS),
-    *("search_request", "write_paths", "probe_insert", "probe_update"),
 )
 NEEDS_PROBE = "needs --write-probe (it writes one probe customer)"
 UNPROVOKED = (
@@ -76,106 +69,7 @@ UNPROVOKED = (
 VITAL_FIELDS = frozenset({"metadata", "sourceSystem", "sourceSystemId"})
 
 
-class ConfigError(Exception):
-    """The settings can't be used; the message names the file, variable or setting."""
-
-
-@dataclasses.dataclass(frozen=True)
-class CheckConfig:
-    """The settings the check needs: the target's, with a smaller retry budget."""
-
-    api_key: str = dataclasses.field(repr=False)
-    api_url: str
-    request_timeout: float
-    max_retries: int
-
-
-@dataclasses.dataclass(frozen=True)
-class Row:
-    """One line of the report: what was checked, its state, and what was seen."""
-
-    name: str
-    state: State
-    seen: str
-
-
-class Findings:
-    """The rows found so far, reported in a fixed order: the readings, then the others."""
-
-    def __init__(self) -> None:
-        """No row yet."""
-        self._rows: dict[str, Row] = {}
-
-    def note(self, name: str, state: State, seen: str) -> None:
-        """Set a row; a later note on the same row replaces the earlier one."""
-        self._rows[name] = Row(name, state, seen)
-
-    def state(self, name: str) -> State | None:
-        """The state of a row, None while it is unset."""
-        row = self._rows.get(name)
-        return row.state if row else None
-
-    def fill(self, state: State, seen: str) -> None:
-        """Set every row still unset, e.g. when the key was refused and nothing else asked."""
-        for name in ROW_NAMES:
-            self._rows.setdefault(name, Row(name, state, seen))
-
-    def rows(self) -> list[Row]:
-        """The rows in report order."""
-        return [self._rows[name] for name in ROW_NAMES if name in self._rows]
-
-    @property
-    def ok(self) -> bool:
-        """True when nothing breaks."""
-        return all(row.state != "breaks" for row in self._rows.values())
-
-
-def read_config(path: str | None, environ: Mapping[str, str]) -> CheckConfig:
-    """The settings from a JSON config file, else from ``TARGET_UPWELL_*`` variables.
-
-    Raises:
-        ConfigError: an unreadable file, a missing key, or a bad value; named in one line.
-    """
-    raw = _from_file(path) if path else _from_env(environ)
-    where = f"--config {path}" if path else "the environment"
-    key = raw.get("api_key")
-    if not isinstance(key, str) or not key:
-        hint = "" if path else f" ({ENV_PREFIX}API_KEY)"
-        msg = f"api_key: missing from {where}{hint}; the check needs the key the target uses."
-        raise ConfigError(msg)
-    url = str(raw.get("api_url") or contract.DEFAULT_BASE_URL).rstrip("/")
-    # The target's own api_url rule: no key over plain http except to a loopback host.
-    problems = settings.problems({"api_url": url, "source_system": check_probe.PROBE_SYSTEM})
-    if problems:
-        raise ConfigError(problems[0])
-    try:
-        timeout = float(raw.get("request_timeout", DEFAULT_TIMEOUT))
-        retries = int(raw.get("max_retries", DEFAULT_MAX_RETRIES))
-    except (TypeError, ValueError):
-        timeout = retries = -1
-    if timeout <= 0 or retries < 0:
-        msg = "request_timeout must be a number above 0, max_retries a whole number 0 or more."
-        raise ConfigError(msg)
-    return CheckConfig(key, url, timeout, retries)
-
-
-def _from_file(path: str) -> dict[str, Any]:
-    try:
-        return config_sources.read_file(path)
-    except ConfigValidationError as exc:
-        raise ConfigError("; ".join(exc.errors)) from None
-
-
-def _from_env(environ: Mapping[str, str]) -> dict[str, Any]:
-    names = ("api_key", "api_url", "request_timeout", "max_retries")
-    return {
-        name: environ[ENV_PREFIX + name.upper()]
-        for name in names
-        if environ.get(ENV_PREFIX + name.upper())
-    }
-
-
-def run(client: UpwellClient, api_url: str, *, write_probe: bool) -> Findings:
+def examine(client: UpwellClient, api_url: str, *, write_probe: bool) -> Findings:
     """Every check, in the order a load would meet them; a refused key or path stops them.
 
     Raises:
@@ -213,7 +107,7 @@ def _ask(client: UpwellClient, tally: Tally, findings: Findings, *, write_probe:
         for name in PROBE_ROWS:
             findings.note(name, "not checked", NEEDS_PROBE)
         return
-    probe = check_probe.run(client, tally, findings)
+    probe = check_probe.try_writes(client, tally, findings)
     if not page and probe is not None:
         _fields([probe], findings, "the probe, read back (the account holds no other customer)")
 
@@ -310,82 +204,29 @@ def _write_paths(client: UpwellClient, tally: Tally, findings: Findings) -> None
     findings.note("write_paths", "confirmed", seen)
 
 
-def report(findings: Findings, api_url: str) -> Iterator[str]:
-    """The table, a verdict, then the same rows as one JSON line."""
-    rows = findings.rows()
-    width = max(len(row.name) for row in rows)
-    state_width = max(len(state) for state in STATES)
-    yield f"target-upwell-check against {api_url}"
-    yield f"{'check':<{width}}  {'state':<{state_width}}  seen"
-    yield from (f"{row.name:<{width}}  {row.state:<{state_width}}  {row.seen}" for row in rows)
-    yield (
-        "Nothing breaks: the target can load into this account."
-        if findings.ok
-        else "Something breaks: fix each 'breaks' row before a first load."
-    )
-    payload = {
-        "target_upwell_check": {
-            "rows": [dataclasses.asdict(row) for row in rows],
-            "ok": findings.ok,
-        }
-    }
-    yield encoding.dumps(payload).decode()
-
-
-def parser() -> argparse.ArgumentParser:
-    """The command line."""
-    cli = argparse.ArgumentParser(
-        prog="target-upwell-check",
-        description="Check, before a first load, that an Upwell account answers as"
-        " target-upwell assumes. Read-only by default: besides reads it sends an empty bulk"
-        " insert and a PUT for a key no customer holds, which change nothing. Without"
-        f" --config, settings come from {ENV_PREFIX}* variables (as Meltano passes them).",
-    )
-    cli.add_argument(
-        "--config",
-        metavar="FILE",
-        help="the target's JSON config; api_key, api_url, request_timeout and max_retries"
-        f" are read (max_retries defaults to {DEFAULT_MAX_RETRIES} here)",
-    )
-    cli.add_argument(
-        "--write-probe",
-        action="store_true",
-        help="also write ONE probe customer (sourceSystem"
-        f" {check_probe.PROBE_SYSTEM}), reused by later runs and left marked deleted:"
-        " Upwell has no delete endpoint",
-    )
-    return cli
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the check; the exit code is 0 when nothing breaks, else 1."""
-    args = parser().parse_args(argv)
+    """Check the account; the exit code is 0 when nothing breaks, else 1."""
+    args = check_settings.parser().parse_args(argv)
     try:
-        config = read_config(args.config, os.environ)
-    except ConfigError as exc:
+        config = check_settings.read_config(args.config, os.environ)
+    except check_settings.ConfigError as exc:
         sys.stderr.write(f"target-upwell-check: {exc}\n")
         return EXIT_FAILED
     if args.write_probe:
-        _write(check_probe.notice())
+        check_report.write(check_probe.notice())
     policy = RetryPolicy(config.max_retries, time.sleep)
     client = UpwellClient(
         config.api_url, config.api_key, timeout=config.request_timeout, policy=policy, pool_size=1
     )
     try:
-        findings = run(client, config.api_url, write_probe=args.write_probe)
+        findings = examine(client, config.api_url, write_probe=args.write_probe)
     except UpwellError as exc:
         sys.stderr.write(f"target-upwell-check: no usable answer from {config.api_url}: {exc}\n")
         return EXIT_FAILED
     finally:
         client.close()
-    _write(report(findings, config.api_url))
+    check_report.write(check_report.report(findings, config.api_url))
     return EXIT_OK if findings.ok else EXIT_FAILED
-
-
-def _write(lines: Iterable[str]) -> None:
-    for line in lines:
-        print(line)  # noqa: T201 (the report is this command's stdout)
-    sys.stdout.flush()
 
 
 def _count(n: int, noun: str) -> str:

@@ -1,13 +1,13 @@
 """Write one probe customer, try on it each write the target makes, and leave it marked deleted.
 
 The probe is ``(TARGET_UPWELL_CHECK, target-upwell-check-probe)``. Upwell has no delete
-endpoint, so it stays in the account, marked deleted. A later run reuses it: its insert
+endpoint, so it stays in the account, marked deleted. A later check reuses it: its insert
 conflicts, and a PUT by source key finds it even where search hides deleted customers, so
-however often the check runs, the account holds one probe. The steps, in this order:
+however often the check is repeated, the account holds one probe. The steps, in this order:
 
 1. a PUT by source key of the probe's own name: ``affectedRows`` says whether it exists;
 2. a bulk insert of the probe and the probe again with country ``XX``: refused whole, the
-   error naming ``objects[1]``; on a first run nothing may be stored (all-or-nothing);
+   error naming ``objects[1]``; on a first check nothing may be stored (all-or-nothing);
 3. the probe inserted with three address types and a rule, each as ``{"data": ...}``; on a
    refusal, again with ``ADDRESS_BOOK`` only. An existing probe conflicts instead, which
    shows the input passed validation: Hasura validates an input before it writes;
@@ -23,12 +23,13 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from target_upwell import encoding
+from target_upwell.commands.check_findings import unclear
 from target_upwell.errors import AmbiguousError, ConflictError, RejectedError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from target_upwell.commands.check import Findings, State
+    from target_upwell.commands.check_findings import Findings
     from target_upwell.delivery.client import Json, Tally, UpwellClient
 
 PROBE_SYSTEM = "TARGET_UPWELL_CHECK"
@@ -79,7 +80,7 @@ def probe_input(types: Sequence[str], country: str = "US") -> Json:
     }
 
 
-def run(client: UpwellClient, tally: Tally, findings: Findings) -> Json | None:
+def try_writes(client: UpwellClient, tally: Tally, findings: Findings) -> Json | None:
     """Every step; returns the probe as search answered it after the insert, if it did."""
     existed = _update(client, tally, {"name": PROBE_NAME}, FIRST_TERMS) > 0
     read_back = None
@@ -145,7 +146,7 @@ def _row_error(client: UpwellClient, tally: Tally, findings: Findings, *, existe
 
 
 def _create(client: UpwellClient, tally: Tally, findings: Findings) -> Json | None:
-    """Insert the probe, or meet it from an earlier run; returns it as read back if new."""
+    """Insert the probe, or meet it from an earlier check; returns it as read back if new."""
     refused: RejectedError | None = None
     for types in (ALL_TYPES, BOOK_ONLY):
         try:
@@ -262,11 +263,3 @@ def _deleted_in_search(
     else:
         seen = "search hides the probe marked deleted: the target updates such keys by key"
         findings.note(name, "differs, handled", seen)
-
-
-def unclear(what: str, exc: AmbiguousError) -> tuple[State, str]:
-    """The state of a write whose answer does not show what happened."""
-    status = exc.problem.status
-    if 200 <= status < 300:  # noqa: PLR2004 (the 2xx range)
-        return "breaks", f"{what} answered HTTP {status} without the documented success shape"
-    return "not checked", f"{what} got no clear answer ({exc.problem.describe()})"
