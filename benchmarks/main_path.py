@@ -3,9 +3,10 @@
     python benchmarks/main_path.py CONFIG INPUT [RUNS]
 
 Runs ``TargetUpwell.listen`` on INPUT in this process, RUNS times (default 3), as in a load
-of new customers once the first search found nothing (the sink encodes runs of records and
-lets them go), with ``Loader.submit`` replaced by one that encodes each batch and settles it
-at once: no request thread, no sandbox. Prints the lowest CPU per record. Steadier than a
+of new customers once the first search found nothing (the sink packs its records a chunk at
+a time and makes each batch's body), with ``Window.submit`` replaced by one that settles each
+batch at once: no request thread, no sandbox. The process is set up as the command sets it
+up (``__main__.collect_less_often``). Prints the lowest CPU per record. Steadier than a
 whole run, so it is the number to watch while changing the per-record path; see
 docs/benchmarks.md.
 """
@@ -19,20 +20,21 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
-from target_upwell.delivery import window as loader
+from target_upwell.__main__ import collect_less_often
+from target_upwell.delivery.reconcile import Reconciler
+from target_upwell.delivery.window import Window
 from target_upwell.target import TargetUpwell
 
 if TYPE_CHECKING:
     from target_upwell.delivery.batching import Batch
 
 
-def _settle_at_once(self: loader.Loader, batch: Batch, *, final: bool = False) -> None:
+def _settle_at_once(self: Window, batch: Batch, *, final: bool = False) -> None:
     del final
-    batch.encode(shed=True)
     self._checkpoints.settle(batch.token)
 
 
-def _sheds(self: loader.Loader, stream: str) -> bool:
+def _expects_new_keys(self: Reconciler, stream: str) -> bool:
     del self, stream
     return True
 
@@ -43,8 +45,9 @@ def main() -> None:
     data = open(sys.argv[2], "rb").read()  # noqa: PTH123, SIM115
     runs = int(sys.argv[3]) if len(sys.argv) > 3 else 3
     records = data.count(b'"type":"RECORD"') or data.count(b'"type": "RECORD"')
-    loader.Loader.submit = _settle_at_once  # type: ignore[method-assign]
-    loader.Loader.sheds = _sheds  # type: ignore[method-assign]
+    Window.submit = _settle_at_once  # type: ignore[method-assign]
+    Reconciler.expects_new_keys = _expects_new_keys  # type: ignore[method-assign]
+    collect_less_often()
     best = float("inf")
     for _ in range(runs):
         target = TargetUpwell(config=config, validate_config=True)

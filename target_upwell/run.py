@@ -7,7 +7,6 @@ rejected records than ``max_rejected_records``; 128 + the signal after SIGINT or
 from __future__ import annotations
 
 import contextlib
-import gc
 import sys
 import threading
 import uuid
@@ -20,10 +19,11 @@ from target_upwell.delivery.deadletter import DeadLetterWriter
 from target_upwell.delivery.pace import Pace
 from target_upwell.delivery.reconcile import LoadOptions, Reconciler, RowCap
 from target_upwell.delivery.retry import RetryPolicy
-from target_upwell.delivery.window import Loader
+from target_upwell.delivery.window import Window
 from target_upwell.errors import AuthError, StoppingError, UpwellError
 from target_upwell.mapping.routing import CONFIG_TEST_STREAM
 from target_upwell.outcomes import Summary
+from target_upwell.sinks import SinkParts
 
 if TYPE_CHECKING:
     import logging
@@ -60,7 +60,6 @@ class Run:
         """
         self.settings = settings
         self.logger = logger
-        _collect_less_often()
         self.run_id = uuid.uuid4().hex
         self.position = 0
         self._announced: set[str] = set()
@@ -89,9 +88,9 @@ class Run:
         )
         self.checkpoints = Checkpoints(self._write_state)
         options = LoadOptions(upsert=settings.upsert, max_retries=settings.max_retries)
-        reconciler = Reconciler(self.client, options, RowCap(settings.batch_size_rows))
-        self.loader = Loader(
-            reconciler,
+        self.reconciler = Reconciler(self.client, options, RowCap(settings.batch_size_rows))
+        self.window = Window(
+            self.reconciler,
             self.checkpoints,
             self.summary,
             self.dead_letter,
@@ -116,6 +115,21 @@ class Run:
             self.logger.info(
                 "Stream '%s': source fields left unmapped: %s", stream, ", ".join(unmapped)
             )
+
+    def sink_parts(self, field_map: FieldMap | None) -> SinkParts:
+        """What a stream's sink works with: its mapping and this run's collaborators."""
+        settings = self.settings
+        return SinkParts(
+            field_map=field_map,
+            source_system=settings.source_system,
+            keep_record=settings.dead_letter_include_record,
+            max_rows=settings.batch_size_rows,
+            summary=self.summary,
+            checkpoints=self.checkpoints,
+            window=self.window,
+            reconciler=self.reconciler,
+            position=self._position,
+        )
 
     def tick(self) -> bool:
         """A progress line at most every 10 seconds; True when one was written."""
@@ -155,8 +169,8 @@ class Run:
     def finish(self) -> None:
         """Wait for every request, release the last STATE, report, and judge the rejects."""
         with self.guard():
-            self.loader.finish()
-        self.loader.close()
+            self.window.finish()
+        self.window.close()
         self.dead_letter.close()
         self.report()
         rejected = self.summary.rejected_by_reason()
@@ -198,7 +212,7 @@ class Run:
     def _settle_what_can_be(self) -> None:
         """Wait for the batches in flight and release their STATE; their failure is known."""
         with contextlib.suppress(Exception):
-            self.loader.drain()
+            self.window.drain()
         self.dead_letter.close()
 
     def _write_state(self, state: State) -> None:
@@ -207,26 +221,15 @@ class Run:
         sys.stdout.write(encoding.dumps(state).decode() + "\n")
         sys.stdout.flush()
 
+    def _position(self) -> int:
+        return self.position
+
     def _sleep(self, seconds: float) -> None:
         """Waits end early once the run is stopping; the retry loop then gives up."""
         self._wait(seconds)
         if self._stopping.is_set():
             msg = "the run is stopping; the retry is abandoned"
             raise StoppingError(msg)
-
-
-def _collect_less_often() -> None:
-    """A load makes millions of short-lived dicts and almost no cycles.
-
-    The cyclic collector's default thresholds spend about a tenth of the CPU rescanning
-    them; collecting less often, after freezing what setup allocated, saves it. Freezing
-    skips the full collection first, which would add 15 to 25 ms to every start: what is
-    left as garbage stays, about 2,000 objects (0.5 MB) when the command loaded its modules
-    with the collector off (``__main__``), which it turns back on here.
-    """
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
-    gc.enable()
 
 
 def _fatal_message(exc: UpwellError) -> str:

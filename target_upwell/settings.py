@@ -26,8 +26,18 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("target-upwell")
 
-DEFAULT_BATCH_SIZE_ROWS = 500
-DEFAULT_DEAD_LETTER_FILE = "upwell-rejected.jsonl"
+# Every setting's default, here alone: the plugin's schema (``target.py``) shows them.
+DEFAULTS: dict[str, Any] = {
+    "api_url": contract.DEFAULT_BASE_URL,
+    "load_method": "upsert",
+    "batch_size_rows": 500,
+    "request_timeout": 60,
+    "max_retries": 8,
+    "max_concurrent_requests": 4,
+    "dead_letter_file": "upwell-rejected.jsonl",
+    "dead_letter_include_record": True,
+    "max_rejected_records": 0,
+}
 OVERWRITE_PROBLEM = (
     "load_method: 'overwrite' is not supported: Upwell has no endpoint to delete customers,"
     " so the target can't replace the list. Use 'upsert' (the default) or 'append-only'."
@@ -101,7 +111,7 @@ def problems(config: dict[str, Any]) -> list[str]:
     """Every impossible value and cross-field problem, each naming the setting to change."""
     config = without_nulls(config)
     found = []
-    url_problem = _url_problem(str(config.get("api_url") or contract.DEFAULT_BASE_URL))
+    url_problem = _url_problem(str(config.get("api_url") or DEFAULTS["api_url"]))
     if url_problem:
         found.append(url_problem)
     found.extend(
@@ -126,9 +136,9 @@ def problems(config: dict[str, Any]) -> list[str]:
 
 
 def from_config(config: dict[str, Any]) -> Settings:
-    """Typed settings from a config that passed ``problems``."""
-    config = without_nulls(config)
-    rows = int(config.get("batch_size_rows", DEFAULT_BATCH_SIZE_ROWS))
+    """Typed settings from a config that passed ``problems``; an unset one takes its default."""
+    config = {**DEFAULTS, **without_nulls(config)}
+    rows = int(config["batch_size_rows"])
     if rows > contract.MAX_BATCH_ROWS:
         logger.warning(
             "batch_size_rows=%d is above Upwell's bulk limit this target assumes; using %d.",
@@ -139,18 +149,18 @@ def from_config(config: dict[str, Any]) -> Settings:
     per_second = config.get("max_requests_per_second")
     return Settings(
         api_key=str(config["api_key"]),
-        api_url=str(config.get("api_url") or contract.DEFAULT_BASE_URL).rstrip("/"),
+        api_url=str(config["api_url"] or DEFAULTS["api_url"]).rstrip("/"),
         source_system=str(config.get("source_system") or ""),
         routes=Routes(config.get("mapping"), config.get("mapping_preset")),
-        upsert=config.get("load_method", "upsert") != "append-only",
+        upsert=config["load_method"] != "append-only",
         batch_size_rows=rows,
-        request_timeout=float(config.get("request_timeout", 60)),
-        max_retries=int(config.get("max_retries", 8)),
-        max_concurrent_requests=int(config.get("max_concurrent_requests", 4)),
+        request_timeout=float(config["request_timeout"]),
+        max_retries=int(config["max_retries"]),
+        max_concurrent_requests=int(config["max_concurrent_requests"]),
         max_requests_per_second=float(per_second) if per_second else None,
-        dead_letter_file=Path(config.get("dead_letter_file") or DEFAULT_DEAD_LETTER_FILE),
-        dead_letter_include_record=bool(config.get("dead_letter_include_record", True)),
-        max_rejected_records=int(config.get("max_rejected_records", 0)),
+        dead_letter_file=Path(config["dead_letter_file"] or DEFAULTS["dead_letter_file"]),
+        dead_letter_include_record=bool(config["dead_letter_include_record"]),
+        max_rejected_records=int(config["max_rejected_records"]),
     )
 
 

@@ -1,75 +1,89 @@
-"""The customers sink: map each record, buffer it, and hand full batches to the loader.
+"""The customers sink: map each record, buffer it, and hand full batches to the window.
 
-While a stream loads new customers, the buffer is encoded every ``ENCODED_RUN`` records
-and its items let go (``batching.Encoded``).
+The sink is handed its collaborators (``SinkParts``) when it is made; it never reaches into
+the target. The buffer is the fast path's (``delivery.packing``).
 """
 
 from __future__ import annotations
 
-import itertools
 import sys
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from singer_sdk.sinks import BatchSink
 
-from target_upwell.delivery.batching import Batch, Encoded, Item, rebuildable
+from target_upwell.delivery.batching import Item
+from target_upwell.delivery.packing import Buffer
 from target_upwell.mapping.intake import Verdict, accepted, judge, record_key
-from target_upwell.mapping.routing import CONFIG_TEST_STREAM
 from target_upwell.mapping.validation import Problem, RecordValidator
 from target_upwell.outcomes import Outcome, Reason, Rejection
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
+    from singer_sdk import Target
     from singer_sdk.sinks.core import BaseJSONSchemaValidator
 
+    from target_upwell.delivery.checkpoint import Checkpoints
+    from target_upwell.delivery.reconcile import Reconciler
+    from target_upwell.delivery.window import Window
     from target_upwell.mapping.customer_input import Customer
-    from target_upwell.target import TargetUpwell
+    from target_upwell.mapping.field_map import FieldMap
+    from target_upwell.outcomes import Summary
 
 if sys.version_info >= (3, 12):
     from typing import override
 else:
     from typing_extensions import override
 
-_tokens = itertools.count(1)
-ENCODED_RUN = 100  # records a sink encodes at a time, once they may be let go
 NOT_AN_OBJECT = Problem("", "must be a JSON object")
 
 
+@dataclass(frozen=True)
+class SinkParts:
+    """What a sink works with, handed over by the target when it makes the sink."""
+
+    field_map: FieldMap | None  # the stream's mapping; None when the stream isn't loaded
+    source_system: str
+    keep_record: bool  # ``dead_letter_include_record``
+    max_rows: int
+    summary: Summary
+    checkpoints: Checkpoints
+    window: Window
+    reconciler: Reconciler
+    position: Callable[[], int]  # the input line count, for the SDK's own record path
+
+
 class CustomersSink(BatchSink):
-    """One per stream. Records become customers here; requests happen in the loader."""
+    """One per stream. Records become customers here; requests happen in the window."""
 
     def __init__(
         self,
-        target: TargetUpwell,
+        target: Target,
         stream_name: str,
         schema: dict[str, Any],
         key_properties: Sequence[str] | None,
+        *,
+        parts: SinkParts,
     ) -> None:
-        """Pick the stream's mapping, and say once what will happen to the stream."""
+        """The SDK's sink, with the stream's mapping and the run's collaborators."""
         super().__init__(target, stream_name, schema, key_properties)
-        self._run = target.run
-        settings = self._run.settings
-        properties = list(schema.get("properties", {}))
-        self._field_map = settings.routes.for_stream(stream_name, properties, self.key_properties)
-        self._source_system = settings.source_system
-        self._keep_record = settings.dead_letter_include_record
-        self._counts = self._run.summary.stream(stream_name)
-        self._buffer: list[Item] = []  # mapped, not encoded yet
-        self._encoded: Encoded | None = None  # runs of the batch already encoded
-        self._size = 0  # records in the batch, encoded or not
-        self._shape = self._field_map.shape if self._field_map else None
-        self._max_rows = settings.batch_size_rows
+        self._field_map = parts.field_map
+        self._source_system = parts.source_system
+        self._keep_record = parts.keep_record
+        self._max_rows = parts.max_rows
+        self._summary = parts.summary
+        self._counts = parts.summary.stream(stream_name)
+        self._checkpoints = parts.checkpoints
+        self._window = parts.window
+        self._position = parts.position
+        self._buffer = Buffer(stream_name, parts.field_map, parts.reconciler)
         validator = self._validator
         self._check = validator.check if isinstance(validator, RecordValidator) else None
-        self._token = next(_tokens)
         # The SDK's record_count metric: its own path counts each record; the fast path
         # counts a batch at once, and the records no batch took (rejected, skipped) with it.
         self._unbatched = 0
         self._sdk_counts = False
-        self._run.announce(stream_name, self._field_map, properties)
-        if stream_name == CONFIG_TEST_STREAM:
-            self._run.check_key()
 
     @override
     def get_validator(self) -> BaseJSONSchemaValidator | None:
@@ -86,13 +100,13 @@ class CustomersSink(BatchSink):
     @override
     def current_size(self) -> int:
         """Records buffered and not yet handed on."""
-        return self._size
+        return self._buffer.size
 
     def accept(self, record: dict[str, Any], position: int) -> bool:
         """The fast path: validate, map and buffer one record; True once the batch is full."""
         if record.__class__ is not dict:
             self._take(record, position, [NOT_AN_OBJECT])
-            return self._size >= self._max_rows
+            return self._buffer.size >= self._max_rows
         for key in self._key_properties:
             if key not in record:
                 self._singer_validate_message(record)  # the SDK's error for a missing key
@@ -108,7 +122,7 @@ class CustomersSink(BatchSink):
                 self._settle(record, position, mapped)
             else:
                 self._keep(mapped[0], position, mapped[1], record)
-        return self._size >= self._max_rows
+        return self._buffer.size >= self._max_rows
 
     @override
     def process_record(self, record: dict[str, Any], context: dict[str, Any]) -> None:
@@ -116,7 +130,7 @@ class CustomersSink(BatchSink):
         self._sdk_counts = True
         validator = self._validator
         problems = validator.problems if isinstance(validator, RecordValidator) else []
-        self._take(record, self._run.position, problems)
+        self._take(record, self._position(), problems)
 
     @override
     def _parse_timestamps_in_record(
@@ -126,20 +140,11 @@ class CustomersSink(BatchSink):
 
     @override
     def process_batch(self, context: dict[str, Any]) -> None:
-        """Hand the buffer to the loader; returns once the batch has a place in the window."""
-        self._count_records(self._size)
-        if not self._size:
-            return
-        batch = Batch(
-            self.stream_name,
-            self._buffer,
-            token=self._token,
-            shape=self._shape,
-            encoded=self._encoded,
-        )
-        self._buffer, self._encoded, self._size = [], None, 0
-        self._token = next(_tokens)
-        self._run.loader.submit(batch)
+        """Hand the batch to the window; returns once it has a place in the window's queue."""
+        size = self._buffer.size
+        self._count_records(size)
+        if size:
+            self._window.submit(self._buffer.take())
 
     @override
     def clean_up(self) -> None:
@@ -164,7 +169,7 @@ class CustomersSink(BatchSink):
         self._counts.received += 1
         if self._field_map is None:
             self._unbatched += 1
-            self._run.summary.count(self.stream_name, Outcome.SKIPPED)
+            self._summary.count(self.stream_name, Outcome.SKIPPED)
             return
         self._settle(
             record, position, judge(self._field_map, record, self._source_system, problems)
@@ -176,44 +181,24 @@ class CustomersSink(BatchSink):
             self._reject(record, position, verdict.reason, verdict)
         elif verdict.customer is None or verdict.payload is None:  # left out by the filter
             self._unbatched += 1
-            self._run.summary.count(self.stream_name, Outcome.SKIPPED)
+            self._summary.count(self.stream_name, Outcome.SKIPPED)
         else:
             self._keep(verdict.customer, position, verdict.payload, record)
 
     def _keep(
         self, customer: Customer, position: int, payload: dict[str, Any], record: dict[str, Any]
     ) -> None:
-        if not self._size:
-            self._run.checkpoints.open(self._token, position)
-        kept = record if self._keep_record else None
         buffer = self._buffer
-        buffer.append(Item(customer, position, payload, kept))
-        self._size += 1
-        if len(buffer) == ENCODED_RUN:
-            self._encode_run(buffer)
-
-    def _encode_run(self, buffer: list[Item]) -> None:
-        """Encode a run of the batch and let its items go, when they can be rebuilt.
-
-        A batch's items held until it is full span more memory than the CPU's cache; a run
-        of ``ENCODED_RUN`` stays in it (about 0.5 µs a record less, measured). A run that
-        can't be rebuilt stays, and so does the rest of the batch (its buffer never again
-        holds exactly a run).
-        """
-        shape = self._shape
-        if shape is None or not self._run.loader.sheds(self.stream_name) or not rebuildable(buffer):
-            return
-        if self._encoded is None:
-            self._encoded = Encoded(shape)
-        self._encoded.add(buffer)
-        self._buffer = []
+        if not buffer.size:
+            self._checkpoints.open(buffer.token, position)
+        buffer.add(Item(customer, position, payload, record if self._keep_record else None))
 
     def _reject(
         self, record: dict[str, Any], position: int, reason: Reason, verdict: Verdict
     ) -> None:
         customer = verdict.customer
         key = customer.source_id if customer else record_key(record, self.key_properties)
-        self._run.loader.reject(
+        self._window.reject(
             Rejection(
                 self.stream_name, key, position, reason, verdict.problems, None, customer, record
             )

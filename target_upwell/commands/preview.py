@@ -1,7 +1,8 @@
 """Show what a load would send, without sending it: payloads, coverage, unmapped fields, rejects.
 
-``target-upwell-preview --config c.json [--input FILE] [--limit 20]`` reads Singer messages,
-routes, validates and maps each record the way the sink does, and prints a report on stdout.
+``target-upwell-preview --config c.json [--input FILE] [--limit 20] [--show-code]`` reads
+Singer messages, routes, validates and maps each record the way the sink does, and prints a
+report on stdout; ``--show-code`` adds each routed stream's generated mapping function.
 It opens no connection and prints no STATE, so no bookmark moves. Rejected records are named
 by stream, key or position, and field path: never by their values.
 
@@ -194,8 +195,11 @@ def messages(source: IO[bytes]) -> Iterator[tuple[int, dict[str, Any]]]:
         raise PreviewError(msg) from None
 
 
-def report(preview: Preview) -> Iterator[str]:
-    """The report, line by line: payloads, per-stream counts and coverage, then rejects."""
+def report(preview: Preview, *, show_code: bool = False) -> Iterator[str]:
+    """The report, line by line: payloads, per-stream counts and coverage, then rejects.
+
+    With ``show_code``, each routed stream's part ends with its mapping function's source.
+    """
     total = sum(s.would_load for s in preview.streams.values())
     yield f"Would send {_count(total, 'customer')}" + _first(
         len(preview.payloads), "one CustomersInsertInput JSON object per line"
@@ -203,7 +207,7 @@ def report(preview: Preview) -> Iterator[str]:
     yield from (encoding.dumps(payload).decode() for payload in preview.payloads)
     for name, stream in sorted(preview.streams.items()):
         yield ""
-        yield from _stream_lines(name, stream)
+        yield from _stream_lines(name, stream, show_code=show_code)
     rejected = sum(sum(s.rejected.values()) for s in preview.streams.values())
     yield ""
     yield f"Would reject {_count(rejected, 'record')}" + _first(
@@ -216,7 +220,7 @@ def _first(shown: int, how: str) -> str:
     return f"; the first {shown} follow, {how}:" if shown else "."
 
 
-def _stream_lines(name: str, stream: StreamPreview) -> Iterator[str]:
+def _stream_lines(name: str, stream: StreamPreview, *, show_code: bool) -> Iterator[str]:
     skipped = stream.not_routed + stream.filtered
     rejected = sum(stream.rejected.values())
     reasons = ", ".join(f"{r}={n}" for r, n in sorted(stream.rejected.items()))
@@ -236,6 +240,9 @@ def _stream_lines(name: str, stream: StreamPreview) -> Iterator[str]:
     yield from (f"    {name:<{width}}  {stream.coverage[name]}" for name in shown)
     unmapped = ", ".join(stream.route.unmapped) or "(none)"
     yield f"  Source fields left unmapped: {unmapped}"
+    if show_code:  # indented, so no line of it starts with '{' as a payload's does
+        yield "  Generated mapping code:"
+        yield from (f"    {line}" for line in stream.route.field_map.source.splitlines())
 
 
 def _reject_line(stream: str, key: str | None, position: int, verdict: Verdict) -> str:
@@ -275,6 +282,12 @@ def parser() -> argparse.ArgumentParser:
         metavar="N",
         help="how many payloads and rejected records to show (default %(default)s)",
     )
+    cli.add_argument(
+        "--show-code",
+        action="store_true",
+        help="also print, per routed stream, the Python source of its generated mapping"
+        " function, as a traceback through it shows it",
+    )
     return cli
 
 
@@ -287,7 +300,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PreviewError as exc:
         sys.stderr.write(f"{exc}\n")
         return EXIT_FAILED
-    _write(report(preview))
+    _write(report(preview, show_code=args.show_code))
     return EXIT_OK
 
 

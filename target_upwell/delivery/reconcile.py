@@ -30,7 +30,6 @@ from target_upwell.delivery.batching import (
     bodies,
     bulk_body,
     dedupe,
-    encoded_ahead,
     halves,
 )
 from target_upwell.delivery.client import Json, Tally, UpwellClient
@@ -141,7 +140,7 @@ class Reconciler:
         ``report`` as they happen, so a batch cut short still shows what it did.
         """
         job = _Job(self, batch, report or Report(batch.stream), final=final)
-        job.run()
+        job.load()
         return job.report
 
     def first_sighting(self, items: Sequence[Item]) -> tuple[list[Item], list[Item]]:
@@ -187,7 +186,6 @@ class _Job:
         self, reconciler: Reconciler, batch: Batch, report: Report, *, final: bool
     ) -> None:
         self.batch = batch
-        self.ahead = True  # the first insert may use the body encoded ahead; no later one
         self.client = reconciler.client
         self.options = reconciler.options
         self.cap = reconciler.cap
@@ -195,21 +193,22 @@ class _Job:
         self.report = report
         self.final = final
 
-    def run(self) -> None:
+    def load(self) -> None:
         """One record per key, then customers without a parent before those with one.
 
-        A shed batch of new keys that fits one request goes as it was encoded.
+        A batch of new keys that fits one request goes whole: one bulk insert of its body.
         """
         batch = self.batch
-        body = batch.shed
         if (
-            body is not None
-            and len(batch.keys) == batch.size <= self.cap.rows
-            and len(body) <= self.options.max_bytes
+            self.options.upsert
             and self.reconciler.expects_new_keys(batch.stream)
+            and len(batch.keys) == batch.size <= self.cap.rows
+            and batch.plain
         ):
-            self.insert_shed(body)  # what upsert does with new keys, without the items
-            return
+            body = batch.body()
+            if len(body) <= self.options.max_bytes:
+                self.insert_whole(body)  # what upsert does with new keys, items unread
+                return
         if self.options.upsert:
             kept, merged = dedupe(batch, keep="last")
             self.report.outcomes[Outcome.MERGED] += len(merged)
@@ -303,14 +302,7 @@ class _Job:
 
     def insert(self, items: Sequence[Item]) -> None:
         """Insert new customers in requests cut by the row cap and the byte limit."""
-        ahead = self.ahead and encoded_ahead(
-            self.batch, items, self.cap.rows, self.options.max_bytes
-        )
-        self.ahead = False
-        if ahead:
-            self.insert_group(list(items), self.options.max_retries, ahead)
-            return
-        for group, body in bodies(items, self.cap.rows, self.options.max_bytes):
+        for group, body in bodies(self.batch, items, self.cap.rows, self.options.max_bytes):
             self.insert_group(group, self.options.max_retries, body)
 
     def insert_group(self, group: list[Item], retries_left: int, body: bytes | None = None) -> None:
@@ -320,8 +312,8 @@ class _Job:
         if failure is not None:
             self.after_failed_insert(group, retries_left, failure)
 
-    def insert_shed(self, body: bytes) -> None:
-        """The shed batch's body as encoded; its items are rebuilt only if the insert fails."""
+    def insert_whole(self, body: bytes) -> None:
+        """The whole batch in one insert; its items are read only if the insert fails."""
         failure = self.send_insert(body, self.batch.keys)
         if failure is not None:
             self.after_failed_insert(self.batch.items, self.options.max_retries, failure)

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from target_upwell.outcomes import Summary
 
 
-class Loader:
+class Window:
     """At most ``max_concurrent`` batches in flight, across all streams."""
 
     def __init__(  # noqa: PLR0913 (its collaborators, wired once by the run)
@@ -64,30 +64,18 @@ class Loader:
         ready the moment a request ends, so the window never idles while one is mapped.
 
         A full queue keeps the caller (the reader) waiting until one batch is left, so it
-        then maps a run of batches: a thread woken for every batch finds its caches cold
+        then maps a series of batches: a thread woken for every batch finds its caches cold
         each time, which costs about 1.5 to 2.5 µs a record (measured, 100k records).
 
         Raises:
             BaseException: the failure that stopped an earlier batch.
         """
-        if self._reconciler.inserts_straight_away(batch.stream):
-            # Encoded now (what the sink has not encoded in runs), while its payloads are
-            # still in the CPU's cache: in a request thread, later, encoding costs more.
-            batch.encode(shed=self.sheds(batch.stream))
         with self._changed:
             if len(self._waiting) >= 2 * self._max:
                 self._changed.wait_for(lambda: self.failure is not None or len(self._waiting) <= 1)
             self._raise_failure()
             self._waiting.append((batch, final))
             self._dispatch()
-
-    def sheds(self, stream: str) -> bool:
-        """True when the stream's batches may let their items go once encoded.
-
-        So it is in a load of new customers under upsert: nothing reads the items again
-        unless the insert fails, and then they are rebuilt (``batching.Encoded``).
-        """
-        return self._reconciler.options.upsert and self._reconciler.expects_new_keys(stream)
 
     def reject(self, rejection: Rejection) -> None:
         """Settle a refused record: a dead-letter line, a count, and (the first few) a log line."""
@@ -141,13 +129,13 @@ class Loader:
             self._blockers = None
             self._in_flight.append(batch)
             self._summary.add(batch.stream, batches=1)
-            self._pool.submit(self._run, batch, final)
+            self._pool.submit(self._load, batch, final)
 
     def _raise_failure(self) -> None:
         if self.failure is not None:
             raise self.failure
 
-    def _run(self, batch: Batch, final: bool) -> None:  # noqa: FBT001 (a pool callback)
+    def _load(self, batch: Batch, final: bool) -> None:  # noqa: FBT001 (a pool callback)
         report = Report(batch.stream)
         try:
             if self.failure is None:

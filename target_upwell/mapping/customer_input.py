@@ -68,34 +68,6 @@ class Customer:
         return payload
 
 
-@dataclass(frozen=True)
-class Shape:
-    """The fields a stream's mapping sets, whatever their values, and whether it maps addresses.
-
-    With it, a customer is rebuilt exactly from the insert input it was sent as: a mapped
-    field the input lacks was None, which an update clears.
-    """
-
-    scalars: tuple[str, ...]
-    addresses: bool
-
-    def customer(self, payload: dict[str, Any]) -> Customer:
-        """The customer (no parent, not deleted) whose ``insert_input()`` is ``payload``."""
-        scalars = {name: payload.get(name) for name in self.scalars}
-        if "ccEmailAddresses" in payload:  # also set, when not None, by splitting an email
-            scalars["ccEmailAddresses"] = payload["ccEmailAddresses"]
-        addresses = payload.get("addresses")
-        rule = payload.get("customerRule")
-        return Customer(
-            payload["sourceSystem"],
-            payload["sourceSystemId"],
-            scalars,
-            addresses["data"] if addresses else [] if self.addresses else None,
-            rule["data"]["dueOption"] if rule else None,
-            {n: payload[n]["data"] for n in contract.PASSTHROUGH_RELATIONS if n in payload},
-        )
-
-
 def check(payload: dict[str, Any]) -> list[Problem]:
     """Every reason the payload breaks the shipped CustomersInsertInput schema."""
     return _CHECK(payload)

@@ -56,7 +56,7 @@ def accepted(field_map: FieldMap, record: dict[str, Any], source_system: str) ->
     the verdict: a failure, a filtered record, a deletion or an invalid insert input.
     """
     try:
-        mapped = field_map.run(record, source_system)
+        mapped = field_map.apply(record, source_system)
     except MappingError as exc:
         return Verdict(Reason.MAPPING_FAILED, [Problem(exc.field_path, exc.rule)])
     if mapped is None:

@@ -67,7 +67,7 @@ class Routes:
                 msg = f"mapping['{stream}'] must be an object of Upwell field → expression"
                 raise MappingConfigError(msg)
             try:
-                self.entries[stream] = compile_mapping(entry)
+                self.entries[stream] = compile_mapping(entry, stream)
             except MappingConfigError as exc:
                 msg = f"mapping['{stream}']: {exc}"
                 raise MappingConfigError(msg) from None
@@ -87,7 +87,7 @@ class Routes:
         if stream in self.entries:
             return self.entries[stream]
         if stream == REPLAY_STREAM or self.auto:
-            return compile_mapping(auto_entry(properties, key_properties))
+            return compile_mapping(auto_entry(properties, key_properties), stream)
         if WILDCARD in self.entries:
             return self.entries[WILDCARD]
         return None

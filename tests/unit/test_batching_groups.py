@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING
 
 import pytest
@@ -10,17 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from target_upwell import encoding
-from target_upwell.delivery.batching import (
-    Batch,
-    Encoded,
-    Item,
-    bodies,
-    bulk_body,
-    dedupe,
-    encoded_ahead,
-    halves,
-)
-from target_upwell.mapping.customer_input import Customer, Shape
+from target_upwell.delivery.batching import Batch, Item, bodies, bulk_body, dedupe, halves
+from target_upwell.mapping.customer_input import Customer
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -39,7 +29,7 @@ def body_size(items: Sequence[Item]) -> int:
 
 
 def cut(items: Sequence[Item], max_rows: int, max_bytes: int) -> list[list[Item]]:
-    return [group for group, _ in bodies(items, max_rows, max_bytes)]
+    return [group for group, _ in bodies(Batch("c", list(items)), items, max_rows, max_bytes)]
 
 
 def test_a_body_holds_the_insert_inputs_of_its_group() -> None:
@@ -76,25 +66,6 @@ def test_dedupe_keeping_the_first_lets_the_earlier_record_win() -> None:
 
     assert kept == [a1, b]
     assert dropped == [a2]
-
-
-def encoded(*items: Item) -> Batch:
-    batch = Batch("customers", list(items))
-    batch.body = bulk_body(batch.items)
-    return batch
-
-
-def test_a_body_encoded_ahead_serves_exactly_its_batchs_items() -> None:
-    a, b = item("A", 1), item("B", 2)
-    batch = encoded(a, b)
-
-    assert encoded_ahead(batch, [a, b], max_rows=2, max_bytes=10**6) == batch.body
-    assert encoded_ahead(batch, [a], max_rows=2, max_bytes=10**6) is None  # fewer items
-    rebuilt = dataclasses.replace(b, payload={**b.payload, "billToCustomerId": "7"})
-    assert encoded_ahead(batch, [a, rebuilt], max_rows=2, max_bytes=10**6) is None
-    assert encoded_ahead(batch, [a, b], max_rows=1, max_bytes=10**6) is None  # a lowered cap
-    assert encoded_ahead(batch, [a, b], max_rows=2, max_bytes=10) is None  # too many bytes
-    assert encoded_ahead(Batch("customers", [a, b]), [a, b], max_rows=2, max_bytes=10**6) is None
 
 
 def test_the_same_id_from_two_source_systems_is_two_keys() -> None:
@@ -156,7 +127,7 @@ def item_lists(draw: st.DrawFn, keys: st.SearchStrategy[tuple[str, str]] = KEYS)
 def test_cut_keeps_every_item_in_order_in_non_empty_groups_of_at_most_max_rows(
     items: list[Item], max_rows: int, max_bytes: int
 ) -> None:
-    pairs = list(bodies(items, max_rows, max_bytes))
+    pairs = list(bodies(Batch("c", items), items, max_rows, max_bytes))
 
     assert [i for group, _ in pairs for i in group] == items
     assert all(1 <= len(group) <= max_rows for group, _ in pairs)
@@ -185,95 +156,3 @@ def test_dedupe_keeps_exactly_one_item_per_key_and_loses_none(items: list[Item],
     assert kept == sorted(winners, key=lambda one: one.position)
     assert sorted(map(id, kept + dropped)) == sorted(map(id, items))
     assert dropped == [one for one in items if one not in kept]
-
-
-# -- shedding: a batch encoded ahead lets its items go, and rebuilds them on demand --------
-
-SHAPE = Shape(("name", "emailAddress"), addresses=True)
-
-
-def mapped(source_id: str, position: int, **changes: object) -> Item:
-    customer = Customer("QBO", source_id, {"name": "Acme", "emailAddress": None}, [], 30)
-    customer = dataclasses.replace(customer, **changes)
-    return Item(customer, position, customer.insert_input())
-
-
-def test_a_shed_batch_rebuilds_the_items_it_let_go() -> None:
-    items = [mapped("1", 4), mapped("2", 7, addresses=[{"city": "Oslo"}])]
-    expected = [dataclasses.replace(i) for i in items]
-    batch = Batch("customers", items, shape=SHAPE)
-
-    batch.encode(shed=True)
-
-    assert batch.shed == batch.body
-    assert (batch.size, batch.keys) == (2, {("QBO", "1"), ("QBO", "2")})
-    assert batch.items == expected
-    assert batch.shed is None  # rebuilt once, then kept
-
-
-def test_a_shed_batch_rebuilds_the_records_kept_for_the_dead_letters() -> None:
-    items = [dataclasses.replace(mapped(str(n), n), record={"id": n, "x": [n]}) for n in (1, 2)]
-    expected = [dataclasses.replace(i) for i in items]
-    batch = Batch("customers", items, shape=SHAPE)
-
-    batch.encode(shed=True)
-
-    assert batch.shed == batch.body
-    assert batch.items == expected
-
-
-@pytest.mark.parametrize(
-    ("second", "reason"),
-    [
-        (mapped("2", 2, parent_source_id="9"), "a child, whose input changes once adopted"),
-        (mapped("2", 2, deleted=True), "a deletion"),
-    ],
-)
-def test_a_batch_keeps_items_its_body_cannot_rebuild(second: Item, reason: str) -> None:
-    batch = Batch("customers", [mapped("1", 1), second], shape=SHAPE)
-
-    batch.encode(shed=True)
-
-    assert batch.shed is None, reason
-    assert batch.body == bulk_body(batch.items)
-
-
-def test_a_batch_sheds_only_when_asked_and_with_a_shape() -> None:
-    kept, shapeless = Batch("c", [mapped("1", 1)], shape=SHAPE), Batch("c", [mapped("1", 1)])
-
-    kept.encode(shed=False)
-    shapeless.encode(shed=True)
-
-    assert kept.shed is None
-    assert shapeless.shed is None
-
-
-def test_a_batch_whose_first_runs_came_encoded_has_every_item_in_order() -> None:
-    first = [mapped("1", 1), mapped("2", 2)]
-    rest = [mapped("3", 3), mapped("1", 4, scalars={"name": "Later", "emailAddress": None})]
-    expected = [dataclasses.replace(i) for i in first + rest]
-    body = bulk_body(expected)
-    encoded = Encoded(SHAPE)
-    encoded.add(first)
-
-    batch = Batch("customers", rest, shape=SHAPE, encoded=encoded)
-
-    assert (batch.size, batch.keys) == (4, {("QBO", "1"), ("QBO", "2"), ("QBO", "3")})
-    batch.encode(shed=True)
-    assert batch.body == body
-    assert batch.shed == body
-    assert batch.items == expected
-
-
-def test_a_batch_with_encoded_runs_that_may_not_shed_rebuilds_them_to_encode() -> None:
-    first, rest = [mapped("1", 1)], [mapped("2", 2, parent_source_id="9")]
-    expected = [dataclasses.replace(i) for i in first + rest]
-    encoded = Encoded(SHAPE)
-    encoded.add(first)
-    batch = Batch("customers", rest, shape=SHAPE, encoded=encoded)
-
-    batch.encode(shed=True)  # a child can't be rebuilt: nothing is let go
-
-    assert batch.shed is None
-    assert batch.items == expected
-    assert batch.body == bulk_body(expected)

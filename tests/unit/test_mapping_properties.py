@@ -13,6 +13,7 @@ from hypothesis import event, example, given
 from hypothesis import strategies as st
 
 from target_upwell import contract, encoding
+from target_upwell.delivery.packing import Shape
 from target_upwell.mapping import customer_input
 from target_upwell.mapping.automap import auto_entry
 from target_upwell.mapping.field_map import (
@@ -210,7 +211,7 @@ def test_apply_fails_only_with_mapping_error_and_never_emits_null_or_sdc_fields(
 ) -> None:
     field_map = compile_mapping(entry)
     try:
-        mapped = field_map.run({**record, "terms": terms}, "SRC")
+        mapped = field_map.apply({**record, "terms": terms}, "SRC")
     except MappingError:
         event("mapping failed")
         return
@@ -219,13 +220,13 @@ def test_apply_fails_only_with_mapping_error_and_never_emits_null_or_sdc_fields(
     customer, payload, needs_check = mapped
 
     assert payload == customer.insert_input()  # built together, by the generated function
-    if customer.parent_source_id is None:  # a batch that may shed its items (Batch.shed)
+    if customer.parent_source_id is None:  # a batch that may pack its items (delivery.packing)
         try:
             sent = encoding.loads(encoding.dumps(payload))
         except TypeError:  # an integer beyond 64 bits: such a batch can't be encoded at all
             event("not encodable")
         else:
-            assert field_map.shape.customer(sent) == customer
+            assert Shape(field_map.scalars, field_map.addresses).customer(sent) == customer
     if not needs_check:  # proven valid as it was built: the schema check must agree
         event("proven")
         assert customer_input.check(payload) == []
@@ -278,7 +279,7 @@ def test_an_insert_input_the_mapping_proves_valid_passes_the_schema_check(
     entry: dict[str, Any], record: dict[str, Any]
 ) -> None:
     try:
-        mapped = compile_mapping(entry).run(record, "SRC")
+        mapped = compile_mapping(entry).apply(record, "SRC")
     except MappingError:
         return
     assert mapped is not None

@@ -6,6 +6,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from target_upwell.commands.preview import main
+from target_upwell.mapping.field_map import compile_mapping
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -199,3 +200,28 @@ def test_unreadable_input_exits_1_naming_the_line(
     assert code == 1
     assert out == ""
     assert err == "Input line 2 is not a JSON object\n"
+
+
+def test_show_code_prints_each_routed_streams_mapping_source_in_its_part(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = compile_mapping(MAPPING["customers"]).source
+
+    code, out, err = preview(tmp_path, capsys, "--show-code")
+
+    assert code == 0
+    assert err == ""
+    customers = out[out.index("Stream 'customers'") :]
+    shown = customers[customers.index("  Generated mapping code:\n") :].splitlines()[1:]
+    assert shown[: len(source.splitlines())] == [f"    {line}" for line in source.splitlines()]
+    assert out.count("Generated mapping code:") == 1  # 'audit' is not routed: it has none
+    assert len([line for line in out.splitlines() if line.startswith("{")]) == 2
+
+
+def test_without_show_code_no_source_is_printed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, out, _ = preview(tmp_path, capsys)
+
+    assert "Generated mapping code" not in out
+    assert "def map_record" not in out

@@ -1,4 +1,4 @@
-"""The command sets up its process before the target loads, and the run undoes what must be."""
+"""The command sets up its process before the target runs; nothing else touches the process."""
 
 from __future__ import annotations
 
@@ -20,24 +20,38 @@ if TYPE_CHECKING:
 
 @pytest.fixture(autouse=True)
 def _restored() -> Iterator[None]:
-    interval = sys.getswitchinterval()
+    interval, thresholds = sys.getswitchinterval(), gc.get_threshold()
     yield
+    gc.unfreeze()
+    gc.set_threshold(*thresholds)
     gc.enable()
     sys.setswitchinterval(interval)
 
 
-def test_the_command_loads_with_the_collector_off_and_a_short_switch_interval(
+def test_the_command_runs_the_target_with_a_rare_collector_and_a_short_switch_interval(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    seen: list[tuple[bool, float]] = []
+    seen: list[tuple[bool, tuple[int, ...], float]] = []
     monkeypatch.setattr(
-        TargetUpwell, "cli", lambda: seen.append((gc.isenabled(), sys.getswitchinterval()))
+        TargetUpwell,
+        "cli",
+        lambda: seen.append((gc.isenabled(), gc.get_threshold(), sys.getswitchinterval())),
     )
     command.main()
-    assert seen == [(False, command.SWITCH_INTERVAL)]
+    assert seen == [(True, command.COLLECTOR_THRESHOLDS, command.SWITCH_INTERVAL)]
 
 
-def test_a_run_turns_the_collector_back_on() -> None:
+def test_the_command_loads_the_target_with_the_collector_off(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen: list[bool] = []
+    monkeypatch.setattr(command, "collect_less_often", lambda: seen.append(gc.isenabled()))
+    monkeypatch.setattr(TargetUpwell, "cli", lambda: None)
+    command.main()
+    assert seen == [False]
+
+
+def test_a_run_leaves_the_collector_as_it_found_it() -> None:
     gc.disable()
     Run(from_config({"api_key": "test-key", "source_system": "QBO"}), logging.getLogger("t"))
-    assert gc.isenabled()
+    assert not gc.isenabled()

@@ -1,8 +1,8 @@
-"""A batch that let its items go (Batch.encode) still settles every row when its insert fails.
+"""A batch that let its items go (packed) still settles every row when its insert fails.
 
-In a load of new customers, the batches after the first search are encoded ahead and shed
-their items; a failed insert rebuilds them from the body. Each test sends one such batch
-through the reconciler to the sandbox, with a fault that needs the items.
+In a load of new customers, the batches after the first search are packed: their body is
+made ahead and their items let go; a failed insert unpacks them from the body. Each test
+sends one such batch through the reconciler to the sandbox, with a fault that needs the items.
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 from harness import MAPPING, STREAM, config, load, record, singer
 
-from target_upwell.delivery.batching import Batch, Encoded, Item
+from target_upwell.delivery.batching import Item
 from target_upwell.delivery.client import UpwellClient
+from target_upwell.delivery.packing import CHUNK_ROWS, Packed, PackedBatch, Shape
 from target_upwell.delivery.reconcile import LoadOptions, Reconciler, Report, RowCap
 from target_upwell.delivery.retry import RetryPolicy
 from target_upwell.mapping.field_map import compile_mapping
 from target_upwell.outcomes import Outcome
-from target_upwell.sinks import ENCODED_RUN
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -30,23 +30,23 @@ if TYPE_CHECKING:
 SYSTEM = "ERP"
 
 
-def shed_batch(records: list[dict[str, Any]]) -> Batch:
-    """The records mapped as the sink maps them, in a batch that has shed its items."""
+def packed_batch(records: list[dict[str, Any]]) -> PackedBatch:
+    """The records mapped as the sink maps them, in a batch that has packed its items."""
     field_map = compile_mapping(MAPPING[STREAM])
     items = []
     for position, rec in enumerate(records, start=1):
-        mapped = field_map.run(rec, SYSTEM)
+        mapped = field_map.apply(rec, SYSTEM)
         assert mapped is not None
         items.append(Item(mapped[0], position, mapped[1]))
-    batch = Batch(STREAM, items, shape=field_map.shape)
-    batch.encode(shed=True)
-    assert batch.shed is not None
+    batch = PackedBatch(STREAM, items, None, token=1)
+    batch.make(Shape(field_map.scalars, field_map.addresses))
+    assert batch._items == []
     return batch
 
 
 def load_batch(
     sandbox: SandboxHandle,
-    batch: Batch,
+    batch: PackedBatch,
     *,
     cap: RowCap | None = None,
     max_bytes: int = 5 * 1024 * 1024,
@@ -68,11 +68,11 @@ def names(sandbox: SandboxHandle) -> dict[str, str]:
     return {c["sourceSystemId"]: c["name"] for c in sandbox.customers()}
 
 
-def test_a_shed_batch_that_meets_existing_keys_updates_them(
+def test_a_packed_batch_that_meets_existing_keys_updates_them(
     sandbox: SandboxHandle, tmp_path: Path
 ) -> None:
     load(config(sandbox.url, sandbox.api_key, tmp_path), singer([record(n) for n in (1, 2)]))
-    batch = shed_batch([record(n, name=f"Renamed {n}") for n in range(1, 6)])
+    batch = packed_batch([record(n, name=f"Renamed {n}") for n in range(1, 6)])
 
     report = load_batch(sandbox, batch)
 
@@ -80,11 +80,11 @@ def test_a_shed_batch_that_meets_existing_keys_updates_them(
     assert names(sandbox) == {str(n): f"Renamed {n}" for n in range(1, 6)}
 
 
-def test_a_shed_batch_whose_insert_landed_unanswered_counts_each_row_once(
+def test_a_packed_batch_whose_insert_landed_unanswered_counts_each_row_once(
     sandbox: SandboxHandle,
 ) -> None:
     sandbox.set_faults([{"kind": "drop_after", "every": 1, "endpoint": "bulk-customers"}])
-    batch = shed_batch([record(n) for n in range(1, 6)])
+    batch = packed_batch([record(n) for n in range(1, 6)])
 
     report = load_batch(sandbox, batch)
 
@@ -93,9 +93,9 @@ def test_a_shed_batch_whose_insert_landed_unanswered_counts_each_row_once(
     assert sorted(names(sandbox)) == ["1", "2", "3", "4", "5"]
 
 
-def test_a_shed_batch_too_large_for_one_request_is_split(sandbox: SandboxHandle) -> None:
+def test_a_packed_batch_too_large_for_one_request_is_split(sandbox: SandboxHandle) -> None:
     sandbox.set_faults([{"kind": "max_inputs", "max": 2}])
-    batch = shed_batch([record(n) for n in range(1, 6)])
+    batch = packed_batch([record(n) for n in range(1, 6)])
 
     report = load_batch(sandbox, batch)
 
@@ -103,12 +103,12 @@ def test_a_shed_batch_too_large_for_one_request_is_split(sandbox: SandboxHandle)
     assert len(names(sandbox)) == 5
 
 
-def test_a_row_refused_from_a_shed_batch_is_rejected_with_its_key_and_position(
+def test_a_row_refused_from_a_packed_batch_is_rejected_with_its_key_and_position(
     sandbox: SandboxHandle,
 ) -> None:
     records = [record(n) for n in range(1, 6)]
     records[2]["Company Name"] = None  # Upwell needs a name: the insert fails for every row
-    batch = shed_batch(records)
+    batch = packed_batch(records)
 
     report = load_batch(sandbox, batch)
 
@@ -117,16 +117,16 @@ def test_a_row_refused_from_a_shed_batch_is_rejected_with_its_key_and_position(
     assert sorted(names(sandbox)) == ["1", "2", "4", "5"]
 
 
-def test_a_load_whose_batches_were_encoded_in_runs_lands_each_customer_once(
+def test_a_load_whose_batches_were_packed_in_chunks_lands_each_customer_once(
     sandbox: SandboxHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    runs: list[int] = []
-    add = Encoded.add
+    chunks: list[int] = []
+    add = Packed.add
     monkeypatch.setattr(
-        Encoded, "add", lambda self, items: (runs.append(len(items)), add(self, items))
+        Packed, "add", lambda self, items: (chunks.append(len(items)), add(self, items))
     )
     # Slow answers: the first batch's search is back before the later batches are mapped,
-    # so their sink encodes them in runs; every second insert then lands unanswered.
+    # so their sink packs them in chunks; every second insert then lands unanswered.
     sandbox.set_faults(
         [
             {"kind": "latency", "ms": 30},
@@ -139,43 +139,43 @@ def test_a_load_whose_batches_were_encoded_in_runs_lands_each_customer_once(
     result = load(cfg, singer([record(n) for n in range(1, 1501)]))
 
     sandbox.set_faults([])
-    assert ENCODED_RUN in runs
+    assert CHUNK_ROWS in chunks
     assert result.exit_code == 0, result.log
     assert (result.stream()["created"], result.stream()["updated"]) == (1500, 0)
     assert sorted(int(key) for key in names(sandbox)) == list(range(1, 1501))
 
 
-def test_a_shed_batch_over_a_lowered_row_cap_is_cut_before_it_is_sent(
+def test_a_packed_batch_over_a_lowered_row_cap_is_cut_before_it_is_sent(
     sandbox: SandboxHandle,
 ) -> None:
     sandbox.set_faults([{"kind": "max_inputs", "max": 2}])
     cap = RowCap(500)
     cap.lower(2)  # as after an earlier 413 in the run
 
-    report = load_batch(sandbox, shed_batch([record(n) for n in range(1, 6)]), cap=cap)
+    report = load_batch(sandbox, packed_batch([record(n) for n in range(1, 6)]), cap=cap)
 
     assert (report.outcomes[Outcome.CREATED], report.rejections) == (5, [])
     assert "413" not in sandbox.stats()["requests"]["bulk-customers"]
 
 
-def test_a_shed_batch_over_the_byte_limit_is_cut_by_bytes_and_the_cap_holds(
+def test_a_packed_batch_over_the_byte_limit_is_cut_by_bytes_and_the_cap_holds(
     sandbox: SandboxHandle,
 ) -> None:
-    batch = shed_batch([record(n) for n in range(1, 6)])
+    batch = packed_batch([record(n) for n in range(1, 6)])
     cap = RowCap(500)
 
-    report = load_batch(sandbox, batch, cap=cap, max_bytes=len(batch.body or b"") // 2)
+    report = load_batch(sandbox, batch, cap=cap, max_bytes=len(batch._made or b"") // 2)
 
     assert (report.outcomes[Outcome.CREATED], report.rejections) == (5, [])
     assert sum(sandbox.stats()["requests"]["bulk-customers"].values()) > 1
     assert cap.rows == 500
 
 
-def test_a_shed_batch_of_a_stream_that_searches_again_is_searched_and_upserted(
+def test_a_packed_batch_of_a_stream_that_searches_again_is_searched_and_upserted(
     sandbox: SandboxHandle, tmp_path: Path
 ) -> None:
     load(config(sandbox.url, sandbox.api_key, tmp_path), singer([record(1)]))
-    batch = shed_batch([record(n, name=f"Renamed {n}") for n in range(1, 4)])
+    batch = packed_batch([record(n, name=f"Renamed {n}") for n in range(1, 4)])
 
     report = load_batch(sandbox, batch, new_keys=False)
 
@@ -183,8 +183,8 @@ def test_a_shed_batch_of_a_stream_that_searches_again_is_searched_and_upserted(
     assert names(sandbox) == {str(n): f"Renamed {n}" for n in range(1, 4)}
 
 
-def test_a_shed_batch_holding_a_key_twice_lands_the_later_record(sandbox: SandboxHandle) -> None:
-    batch = shed_batch([record(1), record(2), record(1, name="Later")])
+def test_a_packed_batch_holding_a_key_twice_lands_the_later_record(sandbox: SandboxHandle) -> None:
+    batch = packed_batch([record(1), record(2), record(1, name="Later")])
 
     report = load_batch(sandbox, batch)
 

@@ -1,4 +1,4 @@
-"""The loader's window: batches queue while it is full, leave in order, and never overlap a key."""
+"""The window: batches queue while it is full, leave in order, and never overlap a key."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from target_upwell.delivery.batching import Batch, Item
 from target_upwell.delivery.checkpoint import Checkpoints
 from target_upwell.delivery.deadletter import DeadLetterWriter
 from target_upwell.delivery.reconcile import LoadOptions, Report
-from target_upwell.delivery.window import Loader
+from target_upwell.delivery.window import Window
 from target_upwell.mapping.customer_input import Customer
 from target_upwell.outcomes import Rejection, Summary
 
@@ -42,9 +42,6 @@ class HeldReconciler:
         self.overlaps: list[tuple[str, str]] = []
         self._release: dict[str, threading.Event] = {}
         self._changed = threading.Condition()
-
-    def inserts_straight_away(self, _stream: str) -> bool:
-        return False  # nothing to encode ahead: the batches here are never sent
 
     def load(self, batch: Batch, *, final: bool = False, report: Report | None = None) -> Report:
         name = batch.items[0].customer.source_id
@@ -97,15 +94,15 @@ def batch(first: str, *others: str, at: int = 1) -> Batch:
 
 @pytest.fixture
 def stopping() -> threading.Event:
-    """The run's stop signal, shared with the loader."""
+    """The run's stop signal, shared with the window."""
     return threading.Event()
 
 
 @pytest.fixture
-def held(tmp_path: Path, stopping: threading.Event) -> Iterator[tuple[Loader, HeldReconciler]]:
+def held(tmp_path: Path, stopping: threading.Event) -> Iterator[tuple[Window, HeldReconciler]]:
     reconciler = HeldReconciler()
     dead_letter = DeadLetterWriter(tmp_path / "rejected.jsonl", "run", include_record=False)
-    loader = Loader(
+    window = Window(
         cast("Reconciler", reconciler),
         Checkpoints(lambda _: None),
         Summary(),
@@ -113,18 +110,18 @@ def held(tmp_path: Path, stopping: threading.Event) -> Iterator[tuple[Loader, He
         max_concurrent=2,
         stopping=stopping,
     )
-    yield loader, reconciler
+    yield window, reconciler
     for name in ("a", "b", "c", "d", "e", "f", "fail"):
         reconciler.release(name)
-    loader.close()
+    window.close()
 
 
 def test_a_full_window_queues_batches_instead_of_blocking(
-    held: tuple[Loader, HeldReconciler],
+    held: tuple[Window, HeldReconciler],
 ) -> None:
-    loader, reconciler = held
+    window, reconciler = held
     for name in "abcdef":
-        loader.submit(batch(name))  # returns at once: two in flight, four ready behind them
+        window.submit(batch(name))  # returns at once: two in flight, four ready behind them
 
     reconciler.wait_started(2)
     assert reconciler.started == ["a", "b"]
@@ -134,68 +131,68 @@ def test_a_full_window_queues_batches_instead_of_blocking(
 
 
 def test_batches_leave_in_order_and_a_shared_key_never_overlaps(
-    held: tuple[Loader, HeldReconciler],
+    held: tuple[Window, HeldReconciler],
 ) -> None:
-    loader, reconciler = held
-    loader.submit(batch("a", "k"))
-    loader.submit(batch("b", "k"))  # shares k with a: waits for it, though there is room
-    loader.submit(batch("c"))  # behind b, in order
+    window, reconciler = held
+    window.submit(batch("a", "k"))
+    window.submit(batch("b", "k"))  # shares k with a: waits for it, though there is room
+    window.submit(batch("c"))  # behind b, in order
 
     reconciler.wait_started(1)
     reconciler.release("b")
     reconciler.release("c")
     reconciler.release("a")
-    loader.drain()
+    window.drain()
 
     assert reconciler.started == ["a", "b", "c"]
     assert reconciler.overlaps == []
 
 
-def test_a_failure_stops_the_batches_still_waiting(held: tuple[Loader, HeldReconciler]) -> None:
-    loader, reconciler = held
+def test_a_failure_stops_the_batches_still_waiting(held: tuple[Window, HeldReconciler]) -> None:
+    window, reconciler = held
     for name in ("fail", "b", "c", "d"):
-        loader.submit(batch(name))
+        window.submit(batch(name))
     reconciler.wait_started(2)
 
     reconciler.release("fail")
     deadline = time.monotonic() + WAIT
-    while loader.failure is None and time.monotonic() < deadline:
+    while window.failure is None and time.monotonic() < deadline:
         time.sleep(0.01)
     reconciler.release("b")
     with pytest.raises(RuntimeError, match="stopped the run"):
-        loader.drain()
+        window.drain()
     assert reconciler.started == ["fail", "b"]
 
 
 def test_once_the_run_is_stopping_no_waiting_batch_starts(
-    held: tuple[Loader, HeldReconciler], stopping: threading.Event
+    held: tuple[Window, HeldReconciler], stopping: threading.Event
 ) -> None:
-    loader, reconciler = held
+    window, reconciler = held
     for name in "abc":
-        loader.submit(batch(name))
+        window.submit(batch(name))
     reconciler.wait_started(2)
 
     stopping.set()  # as a signal does
     reconciler.release("a")
     reconciler.release("b")
-    loader.drain()
+    window.drain()
 
     assert reconciler.started == ["a", "b"]
 
 
 def test_the_last_pass_sends_deferred_customers_in_input_order(
-    held: tuple[Loader, HeldReconciler],
+    held: tuple[Window, HeldReconciler],
 ) -> None:
-    loader, reconciler = held
+    window, reconciler = held
     reconciler.defer |= {"a", "b"}  # their parents are not in Upwell yet
-    loader.submit(batch("a", at=1))
-    loader.submit(batch("b", at=2))
+    window.submit(batch("a", at=1))
+    window.submit(batch("b", at=2))
     reconciler.wait_started(2)
     reconciler.release("b")  # b ends first, so its customer is deferred first
     reconciler.wait_ended("b")
     reconciler.release("a")
 
-    loader.finish()
+    window.finish()
 
     assert reconciler.sent[-1] == ["a", "b"]
 
@@ -204,25 +201,25 @@ def test_a_failure_while_a_waiting_batch_starts_reaches_the_run(tmp_path: Path) 
     reconciler = HeldReconciler(upsert=False)  # append-only: a later record for k is rejected
     reconciler.defer.add("k")
     dead_letter = FullDisk(tmp_path / "rejected.jsonl", "run", include_record=False)
-    loader = Loader(
+    window = Window(
         cast("Reconciler", reconciler), Checkpoints(lambda _: None), Summary(), dead_letter, 1
     )
-    loader.submit(batch("k"))  # in flight; its customer will wait for its parent
-    loader.submit(batch("k", "j", at=2))  # waits; starting it rejects its k, and that fails
+    window.submit(batch("k"))  # in flight; its customer will wait for its parent
+    window.submit(batch("k", "j", at=2))  # waits; starting it rejects its k, and that fails
     reconciler.release("k")
 
     failures: list[OSError] = []
 
     def drain() -> None:
         try:
-            loader.drain()
+            window.drain()
         except OSError as exc:
             failures.append(exc)
 
     draining = threading.Thread(target=drain)
     draining.start()
     draining.join(WAIT)
-    loader.close()
+    window.close()
     assert not draining.is_alive()
     assert [exc.errno for exc in failures] == [errno.ENOSPC]
     assert reconciler.started == ["k"]
