@@ -12,14 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 from singer_sdk.exceptions import ConfigValidationError
 
-from target_upwell import config_sources, contract, settings
+from target_upwell import config_sources, settings
 from target_upwell.commands.check_probe import PROBE_SYSTEM
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
 DEFAULT_MAX_RETRIES = 2  # a check wants a quick answer, not a patient one
-DEFAULT_TIMEOUT = 60.0
 ENV_PREFIX = "TARGET_UPWELL_"
 
 
@@ -75,13 +74,13 @@ def read_config(path: str | None, environ: Mapping[str, str]) -> CheckConfig:
         hint = "" if path else f" ({ENV_PREFIX}API_KEY)"
         msg = f"api_key: missing from {where}{hint}; the check needs the key the target uses."
         raise ConfigError(msg)
-    url = str(raw.get("api_url") or contract.DEFAULT_BASE_URL).rstrip("/")
+    url = str(raw.get("api_url") or settings.DEFAULTS["api_url"]).rstrip("/")
     # The target's own api_url rule: no key over plain http except to a loopback host.
     problems = settings.problems({"api_url": url, "source_system": PROBE_SYSTEM})
     if problems:
         raise ConfigError(problems[0])
     try:
-        timeout = float(raw.get("request_timeout", DEFAULT_TIMEOUT))
+        timeout = float(raw.get("request_timeout", settings.DEFAULTS["request_timeout"]))
         retries = int(raw.get("max_retries", DEFAULT_MAX_RETRIES))
     except (TypeError, ValueError):
         timeout = retries = -1
