@@ -23,7 +23,7 @@ MAX_BATCH_ROWS: Final = 1000
 MAX_BODY_BYTES: Final = 5 * 1024 * 1024
 # Search: we ask for this many rows a page [ASSUMED the server's cap]. `limit` defaults to
 # 10 and has no documented maximum [DOCS], so a page may be shorter while rows remain: the
-# client learns the real cap from its answers (``client.PageCap``).
+# client learns the real cap from its answers (``paging.PageCap``).
 SEARCH_PAGE_LIMIT: Final = 1000
 MAX_RETRY_AFTER_SECONDS: Final = 120.0
 

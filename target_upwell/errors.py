@@ -3,7 +3,8 @@
 The tree::
 
     UpwellError                 anything this target raises on purpose
-    ├── FatalError              stop the run (exit 1): bad key, bad config, retries exhausted
+    ├── FatalError              stop the run (exit 1): bad key, bad config, retries exhausted,
+    │   │                       a request that can't leave (a missing CA bundle file)
     │   ├── AuthError           401 / 403: the key was rejected; never retried
     │   ├── WrongPathError      404 / 405 from a path we call: `api_url` is wrong
     │   ├── UnreachableError    DNS or TLS failed twice: `api_url`'s host can't be reached

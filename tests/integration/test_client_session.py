@@ -14,7 +14,7 @@ import pytest
 
 from target_upwell.delivery.client import Tally, UpwellClient
 from target_upwell.delivery.retry import RetryPolicy
-from target_upwell.errors import RetriesExhaustedError
+from target_upwell.errors import FatalError, RetriesExhaustedError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -140,8 +140,13 @@ def test_ca_bundle_variable_is_the_one_verified_against(
     monkeypatch.setenv(variable, str(bundle))
 
     # requests checks the bundle exists before it connects, so no TLS server is needed.
-    with pytest.raises(OSError, match=r"missing-bundle\.pem"):
+    # Its OSError becomes ours: a path that names no file is a setup no retry mends.
+    with pytest.raises(FatalError, match=r"missing-bundle\.pem") as raised:
         _check_key("https://127.0.0.1:9")
+
+    assert type(raised.value) is FatalError
+    assert variable in str(raised.value)
+    assert isinstance(raised.value.__cause__, OSError)
 
 
 def test_a_netrc_entry_cannot_replace_the_key(
