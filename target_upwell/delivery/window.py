@@ -1,4 +1,4 @@
-"""Run batches through reconcile in a bounded window shared by every sink of the target.
+"""Load batches through reconcile in a bounded window shared by every sink of the target.
 
 ``submit`` returns once the batch is queued (up to twice ``max_concurrent`` batches wait
 behind those in flight), so reading and mapping go on while requests are in flight, and a

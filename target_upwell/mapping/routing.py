@@ -20,13 +20,13 @@ WILDCARD = "*"
 CONFIG_TEST_STREAM = "meltano_test_stream"
 # target-upwell-replay's stream of dead-letter payloads: its fields are already Upwell's.
 REPLAY_STREAM = "upwell_replay"
+PRESETS = resources.files("target_upwell.mapping").joinpath("presets")
 
 
 def preset_names() -> list[str]:
     """The built-in presets, by name."""
-    folder = resources.files("target_upwell").joinpath("presets")
     return sorted(
-        p.name.removesuffix(".json") for p in folder.iterdir() if p.name.endswith(".json")
+        p.name.removesuffix(".json") for p in PRESETS.iterdir() if p.name.endswith(".json")
     )
 
 
@@ -39,8 +39,7 @@ def load_preset(name: str) -> tuple[str, dict[str, Any]]:
     if name not in preset_names():
         msg = f"'{name}' is not a preset; choose one of {', '.join(preset_names())}"
         raise MappingConfigError(msg)
-    text = resources.files("target_upwell").joinpath("presets").joinpath(f"{name}.json").read_text()
-    preset = json.loads(text)
+    preset = json.loads(PRESETS.joinpath(f"{name}.json").read_text())
     return preset["stream"], preset["mapping"]
 
 
