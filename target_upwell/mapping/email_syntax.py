@@ -1,31 +1,25 @@
 """Check one email address as email-validator does (no DNS), at a fraction of its cost.
 
 email-validator spends about 20 µs an address, mostly on the domain, which a customer list
-repeats. So the domain's verdict is kept once email-validator has given it, the part before
-the ``@`` is checked by a strict pattern or by email-validator's own local-part check, and
-anything unusual (quotes, display names, very long addresses) goes through email-validator
-whole. A property test holds this module to email-validator's answers.
+repeats. So the domain's verdict is kept once email-validator has given it, and a plain ASCII
+part before the ``@`` at a domain already judged needs only a strict pattern. Everything else
+(other characters, quotes, display names, very long addresses) goes whole through
+email-validator's public ``validate_email``: its private helpers can change in any release.
+A property test holds this module to email-validator's answers.
 """
 
 from __future__ import annotations
 
 import contextlib
 import re
-import unicodedata
 from typing import NamedTuple
 
 import email_validator
-from email_validator.syntax import validate_email_local_part
 
+# Dot-atom of plain ASCII: email-validator takes such a local part as it stands.
 _PLAIN_LOCAL = re.compile(r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*")
 # One whole address of plain ASCII parts: no separator, quote or second "@" can match.
 _PLAIN_ADDRESS = re.compile(r"([A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*)@([A-Za-z0-9.-]+)")
-# No quoting, no display name, no domain literal: email-validator's local-part rules apply.
-_SIMPLE_LOCAL = re.compile(r'[^\s"<>()\[\]\\,;:@]+')
-# Letters and digits of any script (\w: what str.isalnum accepts, and _), in dot-atom form.
-# email-validator accepts every such local part as it stands once it is in NFC: Unicode
-# letters and numbers pass all its character checks.
-_WORD_LOCAL = re.compile(r"[\w+-]+(?:\.[\w+-]+)*")
 _MAX = 254  # bytes, in each of the forms email-validator measures
 _MAX_KNOWN_DOMAINS = 65536
 _DOMAINS: dict[str, _Domain | None] = {}  # domain as written -> _domain()
@@ -35,7 +29,6 @@ class _Domain(NamedTuple):
     """email-validator's verdict on a domain, kept for every address at it."""
 
     host: str  # the domain as email-validator normalizes it
-    ascii_bytes: int  # the length of its IDNA ASCII form
     plain_room: int  # the longest plain ASCII local part the three length checks allow
     lowers_to_host: bool  # the domain as written, lower-cased, is the host
 
@@ -56,12 +49,11 @@ def normalized(address: str) -> str:
     """
     local, at, domain = address.rpartition("@")
     known = (_DOMAINS[domain] if domain in _DOMAINS else _domain(domain)) if at else None
-    if known is None:
-        return _validated(address).normalized.lower()
-    if len(local) <= known.plain_room and address.isascii() and _PLAIN_LOCAL.fullmatch(local):
+    # A plain local part is the same in every form email-validator measures, and the domain's
+    # forms are already in plain_room, so an IDN domain needs no slow path either.
+    if known is not None and len(local) <= known.plain_room and _PLAIN_LOCAL.fullmatch(local):
         return f"{local}@{known.host}".lower()  # the common case: nothing to normalize
-    fast = _from_parts(address, local, known)
-    return fast if fast is not None else _validated(address).normalized.lower()
+    return _validated(address).normalized.lower()
 
 
 def plain(address: str) -> str | None:
@@ -80,21 +72,6 @@ def plain(address: str) -> str | None:
     return f"{match[1]}@{known.host}".lower()
 
 
-def _from_parts(address: str, local: str, known: _Domain) -> str | None:
-    """The address from its checked parts; None when email-validator must decide."""
-    host, ascii_host = known.host, known.ascii_bytes
-    form = local if _PLAIN_LOCAL.fullmatch(local) else _international_local(local)
-    if form is None:
-        return None
-    # email-validator's three length checks, in UTF-8 bytes: as written, normalized, and
-    # with the domain in IDNA ASCII.
-    form_bytes = _utf8_length(form)
-    written = _utf8_length(address)
-    if max(written, form_bytes + 1 + _utf8_length(host), form_bytes + 1 + ascii_host) > _MAX:
-        return None
-    return f"{form}@{host}".lower()
-
-
 def _utf8_length(text: str) -> int:
     return len(text) if text.isascii() else len(text.encode())  # isascii() costs nothing
 
@@ -107,33 +84,35 @@ def _domain(domain: str) -> _Domain | None:
     known: _Domain | None = None
     with contextlib.suppress(InvalidEmailError):
         checked = _validated(f"a@{domain}")
+        # email-validator's three length checks, in UTF-8 bytes: as written, normalized, and
+        # with the domain in IDNA ASCII. A plain local part is the same in all three.
         ascii_bytes = len(checked.ascii_domain.encode())
         longest = max(_utf8_length(domain), _utf8_length(checked.domain), ascii_bytes)
         room = _MAX - 1 - longest
-        known = _Domain(checked.domain, ascii_bytes, room, domain.lower() == checked.domain.lower())
+        known = _Domain(checked.domain, room, domain.lower() == checked.domain.lower())
     if len(_DOMAINS) < _MAX_KNOWN_DOMAINS:
         _DOMAINS[domain] = known
     return known
 
 
-def _international_local(local: str) -> str | None:
-    """A local part beyond plain ASCII, by email-validator's own check: its NFC form."""
-    if _WORD_LOCAL.fullmatch(local) and unicodedata.is_normalized("NFC", local):
-        return local  # e.g. "Chloé.17": email-validator would return it unchanged
-    if _SIMPLE_LOCAL.fullmatch(local) is None:
-        return None
-    try:
-        checked = validate_email_local_part(local)
-        form = unicodedata.normalize("NFC", local)
-        if form != local:
-            checked = validate_email_local_part(form)
-    except email_validator.EmailNotValidError:
-        return None  # email-validator says why, in its own words, on the slow path
-    return str(checked["local_part"])
-
-
 def _validated(address: str) -> email_validator.ValidatedEmail:
+    """email-validator's verdict on the whole address, through its public API only.
+
+    Every option is spelled out, so a change to email-validator's module-wide defaults
+    elsewhere in the process cannot change a verdict here.
+    """
     try:
-        return email_validator.validate_email(address, check_deliverability=False)
+        return email_validator.validate_email(
+            address,
+            allow_smtputf8=True,  # a local part beyond ASCII is valid
+            allow_empty_local=False,
+            allow_quoted_local=False,
+            allow_domain_literal=False,
+            allow_display_name=False,
+            strict=False,  # no 64-character limit before the "@": plain_room assumes none
+            check_deliverability=False,  # syntax only: no DNS for a row
+            test_environment=False,
+            globally_deliverable=True,
+        )
     except email_validator.EmailNotValidError:
         raise InvalidEmailError from None
