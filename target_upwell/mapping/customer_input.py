@@ -12,7 +12,9 @@ from target_upwell import contract, encoding
 from target_upwell.mapping.validation import Problem, SchemaCheck
 
 _SCHEMA: dict[str, Any] = json.loads(
-    resources.files("target_upwell.mapping").joinpath("customers_insert_input.schema.json").read_text()
+    resources.files("target_upwell.mapping")
+    .joinpath("customers_insert_input.schema.json")
+    .read_text()
 )
 _CHECK = SchemaCheck(_SCHEMA)
 _ADDRESS: dict[str, Any] = _SCHEMA["$defs"]["address"]["properties"]
