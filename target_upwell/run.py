@@ -16,8 +16,9 @@ from target_upwell import encoding
 from target_upwell.delivery.checkpoint import Checkpoints, State
 from target_upwell.delivery.client import Tally, UpwellClient
 from target_upwell.delivery.deadletter import DeadLetterWriter
+from target_upwell.delivery.load_state import LoadOptions, RowCap
 from target_upwell.delivery.pace import Pace
-from target_upwell.delivery.reconcile import LoadOptions, Reconciler, RowCap
+from target_upwell.delivery.reconcile import Reconciler
 from target_upwell.delivery.retry import RetryPolicy
 from target_upwell.delivery.window import Window
 from target_upwell.errors import AuthError, StoppingError, UpwellError

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from target_upwell.delivery.batching import Batch, by_position
-from target_upwell.delivery.reconcile import Report
+from target_upwell.delivery.load_state import Report
 from target_upwell.outcomes import Outcome, Reason, Rejection, RejectionLog
 
 if TYPE_CHECKING:

@@ -14,8 +14,9 @@ from harness import MAPPING, STREAM, config, load, record, singer
 
 from target_upwell.delivery.batching import Item
 from target_upwell.delivery.client import UpwellClient
+from target_upwell.delivery.load_state import LoadOptions, Report, RowCap
 from target_upwell.delivery.packing import CHUNK_ROWS, Packed, PackedBatch, Shape
-from target_upwell.delivery.reconcile import LoadOptions, Reconciler, Report, RowCap
+from target_upwell.delivery.reconcile import Reconciler
 from target_upwell.delivery.retry import RetryPolicy
 from target_upwell.mapping.field_map import compile_mapping
 from target_upwell.outcomes import Outcome

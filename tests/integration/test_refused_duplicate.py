@@ -16,7 +16,8 @@ import pytest
 
 from target_upwell.delivery.batching import Batch, Item
 from target_upwell.delivery.client import UpwellClient
-from target_upwell.delivery.reconcile import LoadOptions, Reconciler, RowCap
+from target_upwell.delivery.load_state import LoadOptions, RowCap
+from target_upwell.delivery.reconcile import Reconciler
 from target_upwell.delivery.retry import RetryPolicy
 from target_upwell.mapping.customer_input import Customer
 from target_upwell.outcomes import Outcome

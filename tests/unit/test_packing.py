@@ -8,8 +8,9 @@ from types import SimpleNamespace
 import pytest
 
 from target_upwell.delivery.batching import Batch, Item, bulk_body
+from target_upwell.delivery.load_state import LoadOptions, RowCap
 from target_upwell.delivery.packing import CHUNK_ROWS, Buffer, Packed, PackedBatch, Shape
-from target_upwell.delivery.reconcile import LoadOptions, Reconciler, RowCap
+from target_upwell.delivery.reconcile import Reconciler
 from target_upwell.mapping.customer_input import Customer
 
 SHAPE = Shape(("name", "emailAddress"), addresses=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any, cast
 
-from target_upwell.delivery.reconcile import LoadOptions, Reconciler, RowCap
+from target_upwell.delivery.load_state import LoadOptions, RowCap
+from target_upwell.delivery.reconcile import Reconciler
 
 if TYPE_CHECKING:
     import pytest

@@ -12,7 +12,7 @@ import pytest
 from target_upwell.delivery.batching import Batch, Item
 from target_upwell.delivery.checkpoint import Checkpoints
 from target_upwell.delivery.deadletter import DeadLetterWriter
-from target_upwell.delivery.reconcile import LoadOptions, Report
+from target_upwell.delivery.load_state import LoadOptions, Report
 from target_upwell.delivery.window import Window
 from target_upwell.mapping.customer_input import Customer
 from target_upwell.outcomes import Rejection, Summary
