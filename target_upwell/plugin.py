@@ -51,7 +51,7 @@ class FastTarget(Target):
         """The run's shared state, built on first use from the validated config."""
         if self._run is None:
             self._run = Run(settings.from_config(dict(self.config)), self.logger)
-            self.max_parallelism = 1  # process_batch only queues; the loader overlaps requests
+            self.max_parallelism = 1  # process_batch only queues; the window overlaps requests
         return self._run
 
     # Final in the SDK's types; overridden as the one place a sink can be handed its parts.
@@ -160,7 +160,7 @@ class FastTarget(Target):
                 run.fail(exc)
 
     def _hand_on(self, sink: CustomersSink) -> None:
-        """A full batch goes to the loader; an earlier batch's failure surfaces here."""
+        """A full batch goes to the window; an earlier batch's failure surfaces here."""
         try:
             self.drain_one(sink)
         except UpwellError as exc:
