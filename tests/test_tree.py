@@ -7,6 +7,7 @@ says of it.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "target_upwell"
@@ -96,3 +97,13 @@ def test_target_py_only_declares():
 
     methods = [node.name for node in ast.walk(plugin) if isinstance(node, ast.FunctionDef)]
     assert methods == []
+
+
+def test_docs_architecture_names_every_module_and_only_modules_that_exist():
+    text = (PACKAGE.parent / "docs" / "architecture.md").read_text()
+    tree = text.split("```text", 1)[1].split("```", 1)[0]
+    named = set(re.findall(r"[\w]+\.py", tree))
+    modules = {m.name for m in MODULES if "sandbox" not in m.parts and m.name != "__init__.py"}
+
+    assert modules - named == set(), "modules docs/architecture.md doesn't name"
+    assert named - modules == set(), "names in docs/architecture.md that aren't modules"
