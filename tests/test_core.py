@@ -5,7 +5,7 @@ really loads into the sandbox; the tests that say what should land check it afte
 Left out, as the SDK's default suite leaves them out:
 
 - ``TargetMultipleStateMessages``: the SDK fails it by design; STATE ordering has its own
-  tests in tests/integration/test_state.py.
+  tests in tests/unit/test_checkpoint_release.py and tests/integration/test_command.py.
 - ``TargetRecordMissingRequiredProperty``: with validation on, that record is dead-lettered
   and the run exits 3; tests/integration/test_rejects.py covers it.
 """

@@ -113,7 +113,10 @@ class Packed:
 
 
 class PackedBatch(Batch):
-    """A batch whose first items may be packed, and whose whole body may be made already."""
+    """A batch whose first items may be packed, and whose whole body may be made already.
+
+    ``plain`` (the base's) looks at the loose items only: packed items are always plain.
+    """
 
     def __init__(
         self, stream: str, items: list[Item], packed: Packed | None, *, token: Hashable

@@ -4,7 +4,7 @@ A compiled ``search`` of a plain path costs about ten times a dict lookup, and a
 evaluates a dozen expressions per record. Paths, literals, ``@``, multi-select objects and
 lists, and the functions ``to_string``, ``to_number`` and ``not_null`` become plain Python
 with JMESPath's exact semantics; any other node is handed to JMESPath's own interpreter, so
-every expression still means what JMESPath says it means. ``mapping`` joins the statements
+every expression still means what JMESPath says it means. ``codegen`` joins the statements
 of a stream's expressions into one function, so a record costs one call, not one per field.
 """
 
