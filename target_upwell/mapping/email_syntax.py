@@ -1,10 +1,11 @@
 """Check one email address as email-validator does (no DNS), at a fraction of its cost.
 
 email-validator spends about 20 µs an address, mostly on the domain, which a customer list
-repeats. So the domain's verdict is kept once email-validator has given it, and a plain ASCII
-part before the ``@`` at a domain already judged needs only a strict pattern. Everything else
-(other characters, quotes, display names, very long addresses) goes whole through
-email-validator's public ``validate_email``: its private helpers can change in any release.
+repeats. So the domain's verdict is kept once email-validator has given it, and a part before
+the ``@`` at a domain already judged needs only a strict pattern when it is plain ASCII, or
+letters and digits of any script already in NFC. Everything else (other characters, quotes,
+display names, very long addresses) goes whole through email-validator's public
+``validate_email``: its private helpers can change in any release.
 A property test holds this module to email-validator's answers.
 """
 
@@ -12,12 +13,17 @@ from __future__ import annotations
 
 import contextlib
 import re
+import unicodedata
 from typing import NamedTuple
 
 import email_validator
 
 # Dot-atom of plain ASCII: email-validator takes such a local part as it stands.
 _PLAIN_LOCAL = re.compile(r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*")
+# Dot-atom of letters and digits of any script (``\w`` is letters, numbers and "_" only, so
+# no mark can come first and no control, space or format character can pass): email-validator
+# takes such a local part, NFC-normalized, as it stands.
+_WORD_LOCAL = re.compile(r"[\w+-]+(?:\.[\w+-]+)*")
 # One whole address of plain ASCII parts: no separator, quote or second "@" can match.
 _PLAIN_ADDRESS = re.compile(r"([A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*)@([A-Za-z0-9.-]+)")
 _MAX = 254  # bytes, in each of the forms email-validator measures
@@ -53,7 +59,23 @@ def normalized(address: str) -> str:
     # forms are already in plain_room, so an IDN domain needs no slow path either.
     if known is not None and len(local) <= known.plain_room and _PLAIN_LOCAL.fullmatch(local):
         return f"{local}@{known.host}".lower()  # the common case: nothing to normalize
+    if known is not None and _word(local, known.plain_room):
+        return f"{local}@{known.host}".lower()  # a name beyond ASCII: 1 µs, not 25
     return _validated(address).normalized.lower()
+
+
+def _word(local: str, room: int) -> bool:
+    """True for a local part of letters and digits of any script that fits and needs no NFC.
+
+    email-validator's rules for such a part (dot-atom of internationalized atext, no unsafe
+    character, NFC) all hold by construction; a test holds every such character to
+    ``validate_email``.
+    """
+    return (
+        _WORD_LOCAL.fullmatch(local) is not None
+        and unicodedata.is_normalized("NFC", local)
+        and len(local.encode()) <= room
+    )
 
 
 def plain(address: str) -> str | None:

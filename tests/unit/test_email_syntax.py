@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 
 import email_validator
 import pytest
@@ -96,3 +97,25 @@ def test_email_validators_process_wide_defaults_do_not_change_a_verdict(
     monkeypatch.setattr(email_validator, setting, True)
     with pytest.raises(InvalidEmailError):
         normalized(address)
+
+
+WORD_CHARACTERS = [c for c in map(chr, range(0x80, 0x110000)) if re.fullmatch(r"\w", c)]
+
+
+def test_every_word_character_beyond_ascii_gets_email_validators_answer() -> None:
+    # The shortcut for local parts of letters and digits of any script rests on email-validator
+    # taking each such character, first or later in the part; each is asked, once.
+    normalized("a@example.com")  # the domain judged: the shortcut is open
+    differing = []
+    for c in WORD_CHARACTERS:
+        address = f"{c}x.y{c}@example.com"
+        try:
+            expected = email_validator.validate_email(address, check_deliverability=False)
+        except email_validator.EmailNotValidError:
+            with contextlib.suppress(InvalidEmailError):
+                differing.append((hex(ord(c)), normalized(address)))
+        else:
+            if normalized(address) != expected.normalized.lower():
+                differing.append((hex(ord(c)), expected.normalized))
+
+    assert differing == []
