@@ -12,6 +12,8 @@ from collections.abc import Callable, Collection
 from dataclasses import replace
 from typing import Any, NamedTuple
 
+import msgspec
+
 from target_upwell import contract, encoding
 from target_upwell.delivery.pace import Verdict
 from target_upwell.errors import (
@@ -54,12 +56,15 @@ def read_answer(
     ``request`` is the method and path, and ``base_url`` the ``api_url`` they were sent
     under: a 404 or 405 names both, since it means ``api_url`` is wrong.
     """
+    status = answer.status
+    done = 200 <= status < 300  # noqa: PLR2004 (the 2xx range)
+    if done and isinstance(proof, Returns) and proof.shown_in(answer.content):
+        return {}, None  # nothing reads an insert's rows beyond its proof
     try:
         body = encoding.loads(answer.content) if answer.content else None
     except ValueError:
         body = None
-    status = answer.status
-    if not 200 <= status < 300:  # noqa: PLR2004 (the 2xx range)
+    if not done:
         if status in contract.WRONG_PATH_STATUSES:
             return {}, WrongPathError(parse_problem(status, body), request, base_url)
         return {}, classify(status, body, answer.retry_after)
@@ -71,31 +76,71 @@ def read_answer(
     return shown, AmbiguousError(replace(problem, message=problem.message or doubt))
 
 
-def returns(keys: Collection[Key]) -> Proof:
+class _Row(msgspec.Struct, gc=False):
+    sourceSystem: str  # noqa: N815 (the API's names)
+    sourceSystemId: str  # noqa: N815
+
+
+class _Returning(msgspec.Struct, gc=False):
+    returning: list[_Row]
+
+
+class _Created(msgspec.Struct, gc=False):
+    createCustomers: _Returning  # noqa: N815
+
+
+# Reads an insert's answer for the rows' keys alone, skipping every other field: a fourth of
+# the CPU of reading it whole (~460 KB for 500 customers), in the request threads.
+_READ_KEYS = msgspec.json.Decoder(_Created)
+
+
+class Returns:
     """A bulk insert is done when it returns one row per input, matched by key.
 
     The inputs' keys are distinct (a batch is deduplicated), so equal counts and equal key
     sets mean one row each.
     """
 
-    def proof(answer: Json) -> str | None:
-        returning = (answer.get("createCustomers") or {}).get("returning")
+    def __init__(self, keys: Collection[Key]) -> None:
+        """The proof of inserting the customers with these keys."""
+        self._keys = set(keys)
+        self._count = len(keys)
+
+    def shown_in(self, content: bytes) -> bool:
+        """True when the raw answer proves the insert; False sends it to the whole reading.
+
+        It proves nothing the whole reading (``__call__``) would not: an answer of another
+        shape, a key that is not text, fails here and is read whole, which says why.
+        """
+        try:
+            rows = _READ_KEYS.decode(content).createCustomers.returning
+        except msgspec.DecodeError:  # ValidationError included: a shape that is not the rows
+            return False
+        return (
+            len(rows) == self._count
+            and {(row.sourceSystem, row.sourceSystemId) for row in rows} == self._keys
+        )
+
+    def __call__(self, answer: Json) -> str | None:
+        """Why the parsed answer does not prove the insert, or None when it does."""
+        created = answer.get("createCustomers")
+        returning = created.get("returning") if isinstance(created, dict) else None
         if not isinstance(returning, list):
             return "the answer has no createCustomers.returning"
         try:
-            matched = len(returning) == len(keys) and set(map(_ROW_KEY, returning)) == set(keys)
+            matched = len(returning) == self._count and set(map(_ROW_KEY, returning)) == self._keys
         except (KeyError, TypeError):  # a row that is not a customer object
             matched = False
         if not matched:
-            return f"the answer returns {len(returning)} rows that don't match the {len(keys)} sent"
+            n, sent = len(returning), self._count
+            return f"the answer returns {n} rows that don't match the {sent} sent"
         return None
-
-    return proof
 
 
 def counts_affected_rows(answer: Json) -> str | None:
     """An update is done when its answer counts the rows it touched."""
-    affected = (answer.get("updateCustomer") or {}).get("affectedRows")
+    updated = answer.get("updateCustomer")
+    affected = updated.get("affectedRows") if isinstance(updated, dict) else None
     if isinstance(affected, int) and not isinstance(affected, bool):
         return None
     return "the answer has no updateCustomer.affectedRows"

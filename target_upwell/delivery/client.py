@@ -24,10 +24,10 @@ from target_upwell.delivery.answers import (
     VERDICTS,
     Answer,
     Json,
+    Returns,
     counts_affected_rows,
     lists_customers,
     read_answer,
-    returns,
 )
 from target_upwell.delivery.attempts import Retries, Tally
 from target_upwell.delivery.pace import Pace, Verdict
@@ -102,7 +102,7 @@ class UpwellClient:
 
         Done only when the answer returns one row for each of ``keys``, matched by key.
         """
-        self._send("POST", contract.BULK_CREATE_PATH, body, tally, proof=returns(keys))
+        self._send("POST", contract.BULK_CREATE_PATH, body, tally, proof=Returns(keys))
 
     def update_by_source_id(self, update: Json, tally: Tally) -> int:
         """Apply one PUT-by-source-id body; return how many customers it touched."""

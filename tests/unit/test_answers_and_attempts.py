@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from target_upwell.delivery.answers import (
     Answer,
+    Returns,
     counts_affected_rows,
     lists_customers,
     read_answer,
-    returns,
 )
 from target_upwell.delivery.attempts import Retries, Tally
 from target_upwell.delivery.paging import PageCap
@@ -39,11 +42,61 @@ ROWS = [
         ({"createCustomers": {"returning": [*ROWS, ROWS[0]]}}, False),
         ({"createCustomers": {"returning": ["not a customer", 1]}}, False),
         ({"createCustomers": None}, False),
+        ({"createCustomers": [1]}, False),
         ({}, False),
     ],
 )
 def test_a_bulk_insert_is_proved_by_one_returned_row_per_key(answer, proved):
-    assert (returns(KEYS)(answer) is None) is proved
+    assert (Returns(KEYS)(answer) is None) is proved
+    assert Returns(KEYS).shown_in(orjson.dumps(answer)) is proved
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+_IDS = st.sampled_from(["1", "2", "3", "4"])
+
+
+@st.composite
+def _insert_answers(draw):
+    """Keys sent, and an answer: their rows (extra fields, any order), perhaps spoilt once."""
+    keys = draw(st.sets(st.tuples(st.just("ERP"), _IDS)))
+    rows: list = [
+        {"sourceSystem": system, "sourceSystemId": source_id, "metadata": draw(_JSON)}
+        for system, source_id in draw(st.permutations(sorted(keys)))
+    ]
+    spoil = draw(st.sampled_from(["none", "drop", "twice", "other", "field", "junk", "shape"]))
+    if rows and spoil in {"drop", "twice", "other", "field", "junk"}:
+        at = draw(st.integers(0, len(rows) - 1))
+        if spoil == "drop":
+            del rows[at]
+        elif spoil == "twice":
+            rows.append(rows[at])
+        elif spoil == "other":
+            rows[at] = {**rows[at], "sourceSystemId": draw(_IDS | _JSON)}
+        elif spoil == "field":
+            rows[at] = {k: v for k, v in rows[at].items() if k != draw(st.sampled_from(_FIELDS))}
+        else:
+            rows[at] = draw(_JSON)
+    answer = {"createCustomers": {"returning": rows}}
+    if spoil == "shape":
+        answer = draw(st.dictionaries(st.sampled_from(["createCustomers", "errors"]), _JSON))
+    return answer, keys
+
+
+_FIELDS = ["sourceSystem", "sourceSystemId"]
+
+
+@given(_insert_answers())
+def test_reading_an_insert_answer_for_its_keys_alone_agrees_with_reading_it_whole(sent):
+    answer, keys = sent
+    proof = Returns(keys)
+
+    assert proof.shown_in(orjson.dumps(answer)) is (proof(answer) is None)
 
 
 @pytest.mark.parametrize(
@@ -52,6 +105,7 @@ def test_a_bulk_insert_is_proved_by_one_returned_row_per_key(answer, proved):
         (counts_affected_rows, {"updateCustomer": {"affectedRows": 0}}, True),
         (counts_affected_rows, {"updateCustomer": {"affectedRows": True}}, False),
         (counts_affected_rows, {"updateCustomer": {}}, False),
+        (counts_affected_rows, {"updateCustomer": [1]}, False),
         (lists_customers, {"customers": []}, True),
         (lists_customers, {"customers": None}, False),
     ],
