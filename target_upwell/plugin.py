@@ -47,6 +47,12 @@ class FastTarget(Target):
     message_reader_class = FastReader
     _run: Run | None = None
 
+    def __init__(self, **kwargs: Any) -> None:  # noqa: ANN401 (the SDK's keyword arguments)
+        """The SDK's target, whose reader hands each RECORD on with its line."""
+        super().__init__(**kwargs)
+        if isinstance(self.message_reader, FastReader):
+            self.message_reader.on_record_line = self._take_record
+
     def _current_run(self) -> Run:
         """The run's shared state, built on first use from the validated config."""
         if self._run is None:
@@ -135,6 +141,10 @@ class FastTarget(Target):
 
     @override
     def _process_record_message(self, message_dict: dict[str, Any]) -> None:
+        self._take_record(message_dict, None)
+
+    def _take_record(self, message_dict: dict[str, Any], line: bytes | str | None) -> None:
+        """One RECORD; ``line``, the line it came in, is kept for the dead letters if given."""
         run = self._run or self._current_run()
         run.position = position = run.position + 1
         if self._sdk_path:
@@ -149,7 +159,7 @@ class FastTarget(Target):
                 self._assert_line_requires(message_dict, requires={"stream", "record"})
                 self._assert_sink_exists(message_dict["stream"])
                 raise
-            if sink.accept(record, position):
+            if sink.accept(record, position, line):
                 self._hand_on(sink)
         # Every 10 s a progress line, and the SDK's five-minute drain (read inline: a call
         # a record costs more than the clock).

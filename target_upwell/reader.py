@@ -48,7 +48,13 @@ class RecordBeforeSchemaError(BadInputError, RecordsWithoutSchemaException):
 
 
 class FastReader(GenericSingerReader[Any]):
-    """Parses each line with orjson (numbers arrive as int or float, not Decimal)."""
+    """Parses each line with orjson (numbers arrive as int or float, not Decimal).
+
+    A RECORD goes to ``on_record_line``, with the line it came in, when the target sets it:
+    the target keeps that line for the dead letters rather than encoding the record again.
+    """
+
+    on_record_line: Callable[[dict[str, Any], bytes | str], None] | None = None
 
     @property
     @override
@@ -79,6 +85,9 @@ class FastReader(GenericSingerReader[Any]):
         number = 0
         message: Any = None
         on_record = callbacks.get("RECORD")
+        take = self.on_record_line
+        if take is None and on_record is not None:
+            take = lambda message, _: on_record(message)  # noqa: E731 (bound once, not a record)
         loads = orjson.loads
         lines = _bytes_of(file_input) if file_input is not None else self.default_input
         try:
@@ -90,8 +99,8 @@ class FastReader(GenericSingerReader[Any]):
                 if message.__class__ is not dict:
                     _parse(line, number)  # raises, naming the line
                 kind = message.get("type")
-                if kind == "RECORD" and on_record is not None:
-                    on_record(message)
+                if kind == "RECORD" and take is not None:
+                    take(message, line)
                     records += 1
                     continue
                 callback = callbacks.get(kind) if kind.__class__ is str else None

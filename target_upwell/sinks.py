@@ -102,8 +102,13 @@ class CustomersSink(BatchSink):
         """Records buffered and not yet handed on."""
         return self._buffer.size
 
-    def accept(self, record: dict[str, Any], position: int) -> bool:
-        """The fast path: validate, map and buffer one record; True once the batch is full."""
+    def accept(
+        self, record: dict[str, Any], position: int, line: bytes | str | None = None
+    ) -> bool:
+        """The fast path: validate, map and buffer one record; True once the batch is full.
+
+        ``line``, the JSON the record came in under ``"record"``, is kept in its place.
+        """
         if record.__class__ is not dict:
             self._take(record, position, [NOT_AN_OBJECT])
             return self._buffer.size >= self._max_rows
@@ -121,7 +126,7 @@ class CustomersSink(BatchSink):
             if isinstance(mapped, Verdict):
                 self._settle(record, position, mapped)
             else:
-                self._keep(mapped[0], position, mapped[1], record)
+                self._keep(mapped[0], position, mapped[1], record if line is None else line)
         return self._buffer.size >= self._max_rows
 
     @override
@@ -186,7 +191,11 @@ class CustomersSink(BatchSink):
             self._keep(verdict.customer, position, verdict.payload, record)
 
     def _keep(
-        self, customer: Customer, position: int, payload: dict[str, Any], record: dict[str, Any]
+        self,
+        customer: Customer,
+        position: int,
+        payload: dict[str, Any],
+        record: dict[str, Any] | bytes | str,
     ) -> None:
         buffer = self._buffer
         if not buffer.size:

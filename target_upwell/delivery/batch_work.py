@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from target_upwell.delivery.batching import kept_record
 from target_upwell.errors import (
     AmbiguousError,
     ApiError,
@@ -69,6 +70,6 @@ class BatchWork:
                 reason=reason,
                 api=None if exc is None else exc.problem,
                 customer=item.customer,
-                record=item.record,
+                record=kept_record(item.record),
             )
         )

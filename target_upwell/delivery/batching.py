@@ -17,12 +17,28 @@ if TYPE_CHECKING:
 
 @dataclass(slots=True)
 class Item:
-    """One mapped record on its way: the customer, its insert input, where it came from."""
+    """One mapped record on its way: the customer, its insert input, where it came from.
+
+    ``record`` is kept for the dead letters (None when they don't include it): the record, or
+    the JSON object it came in under ``"record"`` (the Singer line the reader had already;
+    ``kept_record`` parses it only for a record that is dead-lettered).
+    """
 
     customer: Customer
     position: int
     payload: dict[str, Any]
-    record: dict[str, Any] | None = None
+    record: dict[str, Any] | Line | None = None
+
+
+Line = bytes | str  # a JSON object's text, as the reader read it
+
+
+def kept_record(kept: dict[str, Any] | Line | None) -> dict[str, Any] | None:
+    """The record an item keeps, parsed from its line when it was kept as one."""
+    if isinstance(kept, (bytes, str)):
+        record: dict[str, Any] = encoding.loads(kept)["record"]
+        return record
+    return kept
 
 
 _tokens = itertools.count(1)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from target_upwell import contract, encoding
-from target_upwell.delivery.batching import KEY_OF, Batch, Item, bulk_body, plain
+from target_upwell.delivery.batching import KEY_OF, Batch, Item, Line, bulk_body, plain
 from target_upwell.mapping.customer_input import Customer
 
 if TYPE_CHECKING:
@@ -67,14 +67,15 @@ class Shape:
 class Packed:
     """Chunks of items encoded as their insert inputs, with their keys and positions.
 
-    The records kept for the dead letters are encoded beside them.
+    The records kept for the dead letters stay beside them as lines: the Singer lines they
+    came in, or, for a record kept as a dict, ``{"record": ...}`` encoded.
     """
 
     def __init__(self, shape: Shape) -> None:
         """Empty; ``add`` chunks of plain items."""
         self.shape = shape
         self.parts: list[memoryview] = []  # each chunk's insert inputs, comma-separated
-        self.records: list[bytes] = []  # each chunk's records, when they are kept
+        self.records: list[Line] = []  # the records' lines, when they are kept
         self.keys: list[tuple[str, str]] = []
         self.positions = array("q")
 
@@ -82,7 +83,7 @@ class Packed:
         """Pack a chunk of items; the caller then lets them go."""
         self.parts.append(memoryview(encoding.dumps(list(map(_PAYLOAD, items))))[1:-1])
         if items and items[0].record is not None:  # a stream keeps all its records or none
-            self.records.append(encoding.dumps(list(map(_RECORD, items))))
+            self.records.extend(map(_as_line, map(_RECORD, items)))
         self.keys.extend(map(KEY_OF, items))
         self.positions.extend(map(_POSITION, items))
 
@@ -93,9 +94,7 @@ class Packed:
     def unpack(self) -> list[Item]:
         """The items packed, rebuilt."""
         payloads = encoding.loads(self._joined(b"[", b"]"))
-        records = [r for chunk in self.records for r in encoding.loads(chunk)] or [None] * len(
-            payloads
-        )
+        records: Sequence[Line | None] = self.records or [None] * len(payloads)
         return [
             Item(self.shape.customer(payload), position, payload, record)
             for payload, position, record in zip(payloads, self.positions, records, strict=True)
@@ -110,6 +109,11 @@ class Packed:
             pieces.pop()  # the last comma
         pieces.append(closing)
         return b"".join(pieces)
+
+
+def _as_line(record: dict[str, Any] | Line | None) -> Line:
+    """A kept record as a line: the one it came in, or one made for it."""
+    return record if isinstance(record, (bytes, str)) else encoding.dumps({"record": record})
 
 
 class PackedBatch(Batch):

@@ -5,9 +5,10 @@ from __future__ import annotations
 import dataclasses
 from types import SimpleNamespace
 
+import orjson
 import pytest
 
-from target_upwell.delivery.batching import Batch, Item, bulk_body
+from target_upwell.delivery.batching import Batch, Item, bulk_body, kept_record
 from target_upwell.delivery.load_state import LoadOptions, RowCap
 from target_upwell.delivery.packing import CHUNK_ROWS, Buffer, Packed, PackedBatch, Shape
 from target_upwell.delivery.reconcile import Reconciler
@@ -46,13 +47,19 @@ def test_a_packed_batch_unpacks_the_items_it_let_go() -> None:
 
 
 def test_a_packed_batch_unpacks_the_records_kept_for_the_dead_letters() -> None:
-    items = [dataclasses.replace(mapped(str(n), n), record={"id": n, "x": [n]}) for n in (1, 2)]
-    expected = [dataclasses.replace(i) for i in items]
+    line = orjson.dumps({"type": "RECORD", "stream": "customers", "record": {"id": 2}}) + b"\n"
+    kept: list[dict[str, object] | bytes] = [{"id": 1, "x": [1]}, line]
+    items = [dataclasses.replace(mapped(str(n), n), record=kept[n - 1]) for n in (1, 2)]
     batch = batch_of(items)
 
     batch.make(SHAPE)
+    rebuilt = batch.items
 
-    assert batch.items == expected
+    assert [dataclasses.replace(i, record=None) for i in rebuilt] == [
+        dataclasses.replace(i, record=None) for i in items
+    ]
+    assert [kept_record(i.record) for i in rebuilt] == [{"id": 1, "x": [1]}, {"id": 2}]
+    assert rebuilt[1].record is line  # the line the reader had, neither copied nor parsed
 
 
 @pytest.mark.parametrize(
