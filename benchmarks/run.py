@@ -431,19 +431,24 @@ def scenario_throughput(work: Path, records: int, seed: int, repeat: int) -> dic
     print(f"== throughput: {records:,} records, validation on, batch {DEFAULT_BATCH}")
     full_input = make_input(work, records, seed)
     one_input = make_input(work, 1, seed)
-    a_one = _best(
-        [load_fresh(work, one_input, 1) for _ in range(repeat)], key=lambda t: t.run.cpu_s
-    )
-    a_full = _best(
-        [load_fresh(work, full_input, records) for _ in range(repeat)], key=lambda t: t.run.cpu_s
-    )
-    b_one = _best([run_stock(one_input, work, 1) for _ in range(repeat)], key=lambda m: m.cpu_s)
-    b_full = _best(
-        [run_stock(full_input, work, records) for _ in range(repeat)], key=lambda m: m.cpu_s
-    )
-    c_one = _best([run_floor(one_input, work, 1) for _ in range(repeat)], key=lambda m: m.cpu_s)
-    c_full = _best(
-        [run_floor(full_input, work, records) for _ in range(repeat)], key=lambda m: m.cpu_s
+    a_ones: list[TargetRun] = []
+    a_fulls: list[TargetRun] = []
+    b_ones: list[Measured] = []
+    b_fulls: list[Measured] = []
+    c_ones: list[Measured] = []
+    c_fulls: list[Measured] = []
+    # Round by round, so that each program meets the same spells of a noisy machine.
+    for _ in range(repeat):
+        a_ones.append(load_fresh(work, one_input, 1))
+        a_fulls.append(load_fresh(work, full_input, records))
+        b_ones.append(run_stock(one_input, work, 1))
+        b_fulls.append(run_stock(full_input, work, records))
+        c_ones.append(run_floor(one_input, work, 1))
+        c_fulls.append(run_floor(full_input, work, records))
+    a_one = _best(a_ones, key=lambda t: t.run.cpu_s)
+    a_full = _best(a_fulls, key=lambda t: t.run.cpu_s)
+    b_one, b_full, c_one, c_full = (
+        _best(runs, key=lambda m: m.cpu_s) for runs in (b_ones, b_fulls, c_ones, c_fulls)
     )
     rows = [
         Row("(a) target-upwell -> sandbox", a_full.run, a_one.run),
