@@ -16,8 +16,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-import orjson
-
 from . import routes
 from .admin import PREFIX, handle_admin
 from .endpoints import UNKNOWN
@@ -36,20 +34,7 @@ _DROPPING_KINDS = frozenset({FaultKind.DROP_BEFORE, FaultKind.DROP_AFTER})
 logger = logging.getLogger("target_upwell.sandbox.requests")
 
 # Answers are trees built for one request, never cyclic: the encoder skips its cycle check.
-_encode_slowly = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
-
-
-def _encode(answer: object) -> bytes:
-    """An answer as JSON, by orjson: the standard library took a sixth of a bulk insert's CPU.
-
-    An integer past 64 bits, which a request may have stored, goes through the standard
-    library, which orjson can't encode.
-    """
-    try:
-        return orjson.dumps(answer)
-    except TypeError:
-        return _encode_slowly(answer).encode()
-
+_encode = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
 
 Answer = tuple[int, dict[str, object], dict[str, str]]
 
@@ -145,7 +130,7 @@ class RequestHandler(BaseHTTPRequestHandler):
                 answer, latency = self._serve(
                     route, {k: unquote(v) for k, v in params.items()}, query, raw, held
                 )
-                data = None if answer is None else _encode(answer[1])
+                data = None if answer is None else _encode(answer[1]).encode()
                 # Injected latency is the time from request to answer, the sandbox's own
                 # work included, as a remote server's is. No lock is held: requests overlap.
                 time.sleep(max(0.0, arrived + latency - time.monotonic()))
@@ -229,7 +214,7 @@ class RequestHandler(BaseHTTPRequestHandler):
         """Send the answer; ``data`` is its body, when already encoded."""
         status, body, headers = answer
         if data is None:
-            data = _encode(body)
+            data = _encode(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
