@@ -1,4 +1,4 @@
-"""Import boundaries: the sandbox never loads the target, and the package root loads nothing.
+"""Import boundaries: the sandbox loads only itself and the standard library; the root nothing.
 
 If the sandbox shared code with the target, the two would agree by construction and the tests
 that run one against the other would prove nothing.
@@ -7,6 +7,7 @@ that run one against the other would prove nothing.
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,19 @@ def test_a_sandbox_module_imports_nothing_of_the_target(path):
     offending = [m for m in imported_modules(path) if escapes_the_sandbox(m, path)]
 
     assert offending == [], f"{path.name} imports {offending}: the sandbox must not use the target"
+
+
+@pytest.mark.parametrize("path", SANDBOX_MODULES, ids=lambda p: p.name)
+def test_a_sandbox_module_imports_only_the_standard_library(path):
+    # A third-party library shared with the target (orjson, say) would be shared code too.
+    outside = [
+        m
+        for m in imported_modules(path)
+        if not m.startswith((".", "target_upwell.sandbox"))
+        and m.split(".")[0] not in sys.stdlib_module_names
+    ]
+
+    assert outside == [], f"{path.name} imports {outside}: the sandbox uses the standard library"
 
 
 def test_the_package_root_imports_nothing():
