@@ -50,8 +50,9 @@ class RecordBeforeSchemaError(BadInputError, RecordsWithoutSchemaException):
 class FastReader(GenericSingerReader[Any]):
     """Parses each line with orjson (numbers arrive as int or float, not Decimal).
 
-    A RECORD goes to ``on_record_line``, with the line it came in, when the target sets it:
-    the target keeps that line for the dead letters rather than encoding the record again.
+    A RECORD goes to ``on_record_line``, with the line it came in, when the target sets it
+    (the RECORD callback is then not used): the target keeps that line for the dead letters
+    rather than encoding the record again.
     """
 
     on_record_line: Callable[[dict[str, Any], bytes | str], None] | None = None

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from singer_sdk.sinks import BatchSink
 
-from target_upwell.delivery.batching import Item
+from target_upwell.delivery.batching import Item, Line
 from target_upwell.delivery.packing import Buffer
 from target_upwell.mapping.intake import Verdict, accepted, judge, record_key
 from target_upwell.mapping.validation import Problem, RecordValidator
@@ -102,9 +102,7 @@ class CustomersSink(BatchSink):
         """Records buffered and not yet handed on."""
         return self._buffer.size
 
-    def accept(
-        self, record: dict[str, Any], position: int, line: bytes | str | None = None
-    ) -> bool:
+    def accept(self, record: dict[str, Any], position: int, line: Line | None) -> bool:
         """The fast path: validate, map and buffer one record; True once the batch is full.
 
         ``line``, the JSON the record came in under ``"record"``, is kept in its place.
@@ -195,7 +193,7 @@ class CustomersSink(BatchSink):
         customer: Customer,
         position: int,
         payload: dict[str, Any],
-        record: dict[str, Any] | bytes | str,
+        record: dict[str, Any] | Line,
     ) -> None:
         buffer = self._buffer
         if not buffer.size:

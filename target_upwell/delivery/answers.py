@@ -104,20 +104,24 @@ class Returns:
     def __init__(self, keys: Collection[Key]) -> None:
         """The proof of inserting the customers with these keys."""
         self._keys = set(keys)
-        self._count = len(keys)
 
     def shown_in(self, content: bytes) -> bool:
         """True when the raw answer proves the insert; False sends it to the whole reading.
 
-        It proves nothing the whole reading (``__call__``) would not: an answer of another
-        shape, a key that is not text, fails here and is read whole, which says why.
+        Its verdict on the rows is the whole reading's (``__call__``): an answer of another
+        shape, or a key that is not text, fails here and is read whole, which says why. Only
+        the fields it skips are not read: a value there that the whole reading would refuse
+        (bytes that are not UTF-8, a number past a float's range) goes unseen, since the
+        proof is the rows' keys alone.
         """
         try:
             rows = _READ_KEYS.decode(content).createCustomers.returning
-        except msgspec.DecodeError:  # ValidationError included: a shape that is not the rows
+        # ValidationError is a DecodeError: a shape that is not the rows. RecursionError: an
+        # answer nested about a thousand deep, which orjson refuses at 1024.
+        except (msgspec.DecodeError, RecursionError):
             return False
         return (
-            len(rows) == self._count
+            len(rows) == len(self._keys)
             and {(row.sourceSystem, row.sourceSystemId) for row in rows} == self._keys
         )
 
@@ -128,11 +132,13 @@ class Returns:
         if not isinstance(returning, list):
             return "the answer has no createCustomers.returning"
         try:
-            matched = len(returning) == self._count and set(map(_ROW_KEY, returning)) == self._keys
+            matched = (
+                len(returning) == len(self._keys) and set(map(_ROW_KEY, returning)) == self._keys
+            )
         except (KeyError, TypeError):  # a row that is not a customer object
             matched = False
         if not matched:
-            n, sent = len(returning), self._count
+            n, sent = len(returning), len(self._keys)
             return f"the answer returns {n} rows that don't match the {sent} sent"
         return None
 

@@ -99,6 +99,35 @@ def test_reading_an_insert_answer_for_its_keys_alone_agrees_with_reading_it_whol
     assert proof.shown_in(orjson.dumps(answer)) is (proof(answer) is None)
 
 
+_ROW = b'{"sourceSystem":"ERP","sourceSystemId":"%s","metadata":%s}'
+
+
+def _insert_answer(skipped: bytes) -> bytes:
+    """Both rows of KEYS, the first with ``skipped`` (raw JSON text) in a field not read."""
+    rows = _ROW % (b"1", skipped) + b"," + _ROW % (b"2", b"{}")
+    return b'{"createCustomers":{"returning":[' + rows + b"]}}"
+
+
+@pytest.mark.parametrize(
+    ("skipped", "proved", "whole_reading"),
+    [
+        (b"[" * 1100 + b"]" * 1100, False, "refused"),  # too deep for either: no RecursionError
+        (b'"\xff\xfe"', True, "refused"),
+        (b"1e400", True, "refused"),
+        (b"123456789012345678901234567890", True, "proves"),
+    ],
+    ids=["nested-1100-deep", "not-utf8", "past-a-float", "past-64-bits"],
+)
+def test_an_insert_answer_is_proved_by_its_keys_whatever_the_fields_skipped_hold(
+    skipped, proved, whole_reading
+):
+    content = _insert_answer(skipped)
+    _, error = read_answer("POST /x", Answer(200, content, None), Returns(KEYS), "")
+
+    assert Returns(KEYS).shown_in(content) is proved
+    assert (error is None) is (proved or whole_reading == "proves")
+
+
 @pytest.mark.parametrize(
     ("proof", "answer", "proved"),
     [
