@@ -14,7 +14,7 @@ from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
-from target_upwell.delivery.batching import Batch, by_position
+from target_upwell.delivery.batching import Batch, by_position, kept_record
 from target_upwell.delivery.load_state import Report
 from target_upwell.outcomes import Outcome, Reason, Rejection, RejectionLog
 
@@ -181,7 +181,12 @@ class Window:
                 customer = item.customer
                 self.reject(
                     Rejection(
-                        batch.stream, customer.source_id, item.position, Reason.ALREADY_EXISTS
+                        batch.stream,
+                        customer.source_id,
+                        item.position,
+                        Reason.ALREADY_EXISTS,
+                        customer=customer,
+                        record=kept_record(item.record),
                     )
                 )
         kept = [item for item in batch.items if item.customer.key not in clash]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import json
 import threading
 import time
 from typing import TYPE_CHECKING, cast
@@ -195,6 +196,29 @@ def test_the_last_pass_sends_deferred_customers_in_input_order(
     window.finish()
 
     assert reconciler.sent[-1] == ["a", "b"]
+
+
+def test_a_later_record_for_a_deferred_key_is_dead_lettered_whole(tmp_path: Path) -> None:
+    reconciler = HeldReconciler(upsert=False)  # append-only: a later record for k is rejected
+    reconciler.defer.add("k")
+    dead_letter = DeadLetterWriter(tmp_path / "rejected.jsonl", "run", include_record=True)
+    window = Window(
+        cast("Reconciler", reconciler), Checkpoints(lambda _: None), Summary(), dead_letter, 1
+    )
+    later = batch("k", "j", at=2)
+    later.items[0].record = b'{"type":"RECORD","stream":"customers","record":{"No":"k"}}\n'
+    window.submit(batch("k"))  # in flight; its customer will wait for its parent
+    window.submit(later)  # waits; starting it rejects its k, as k came first
+    reconciler.release("k")
+    reconciler.wait_started(2)  # the rest of the later batch, j
+    reconciler.release("j")
+    window.close()
+    dead_letter.close()
+
+    [line] = [json.loads(text) for text in dead_letter.path.read_text().splitlines()]
+    assert (line["key"], line["reason"]) == ("k", "already_exists")
+    assert line["record"] == {"No": "k"}  # so replay can rebuild it
+    assert line["payload"] == {"sourceSystem": "ERP", "sourceSystemId": "k"}
 
 
 def test_a_failure_while_a_waiting_batch_starts_reaches_the_run(tmp_path: Path) -> None:
