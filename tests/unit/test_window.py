@@ -198,13 +198,22 @@ def test_the_last_pass_sends_deferred_customers_in_input_order(
     assert reconciler.sent[-1] == ["a", "b"]
 
 
-def test_a_later_record_for_a_deferred_key_is_dead_lettered_whole(tmp_path: Path) -> None:
-    reconciler = HeldReconciler(upsert=False)  # append-only: a later record for k is rejected
+def waiting_for_k(dead_letter: DeadLetterWriter) -> tuple[Window, HeldReconciler]:
+    """An append-only window of one, where k's customer will wait for its parent.
+
+    A later record for k is then rejected: under append-only the deferred one came first.
+    """
+    reconciler = HeldReconciler(upsert=False)
     reconciler.defer.add("k")
-    dead_letter = DeadLetterWriter(tmp_path / "rejected.jsonl", "run", include_record=True)
     window = Window(
         cast("Reconciler", reconciler), Checkpoints(lambda _: None), Summary(), dead_letter, 1
     )
+    return window, reconciler
+
+
+def test_a_later_record_for_a_deferred_key_is_dead_lettered_whole(tmp_path: Path) -> None:
+    dead_letter = DeadLetterWriter(tmp_path / "rejected.jsonl", "run", include_record=True)
+    window, reconciler = waiting_for_k(dead_letter)
     later = batch("k", "j", at=2)
     later.items[0].record = b'{"type":"RECORD","stream":"customers","record":{"No":"k"}}\n'
     window.submit(batch("k"))  # in flight; its customer will wait for its parent
@@ -222,12 +231,8 @@ def test_a_later_record_for_a_deferred_key_is_dead_lettered_whole(tmp_path: Path
 
 
 def test_a_failure_while_a_waiting_batch_starts_reaches_the_run(tmp_path: Path) -> None:
-    reconciler = HeldReconciler(upsert=False)  # append-only: a later record for k is rejected
-    reconciler.defer.add("k")
-    dead_letter = FullDisk(tmp_path / "rejected.jsonl", "run", include_record=False)
-    window = Window(
-        cast("Reconciler", reconciler), Checkpoints(lambda _: None), Summary(), dead_letter, 1
-    )
+    full_disk = FullDisk(tmp_path / "rejected.jsonl", "run", include_record=False)
+    window, reconciler = waiting_for_k(full_disk)
     window.submit(batch("k"))  # in flight; its customer will wait for its parent
     window.submit(batch("k", "j", at=2))  # waits; starting it rejects its k, and that fails
     reconciler.release("k")
