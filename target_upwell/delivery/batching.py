@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from target_upwell.mapping.customer_input import Customer
 
 
+Line = bytes | str  # a JSON object's text, as the reader read it
+
+
 @dataclass(slots=True)
 class Item:
     """One mapped record on its way: the customer, its insert input, where it came from.
@@ -28,9 +31,6 @@ class Item:
     position: int
     payload: dict[str, Any]
     record: dict[str, Any] | Line | None = None
-
-
-Line = bytes | str  # a JSON object's text, as the reader read it
 
 
 def kept_record(kept: dict[str, Any] | Line | None) -> dict[str, Any] | None:
